@@ -1,0 +1,119 @@
+//! The one error type of the library. Every variant names the argument or the place that failed, because
+//! its `Display` text is what a C, Julia or R caller reads from `scalot_last_error_message()`.
+
+/// Everything that can go wrong, from bad input to a cancelled solve.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum Error {
+    #[error("{arg} is NULL")]
+    NullPointer { arg: &'static str },
+
+    #[error("invalid {arg}: {reason}")]
+    InvalidArgument { arg: &'static str, reason: String },
+
+    #[error("{arg} is empty: it must have at least one entry")]
+    Empty { arg: &'static str },
+
+    #[error("dimension mismatch: {arg} has {found}, expected {expected}")]
+    DimensionMismatch {
+        arg: &'static str,
+        expected: String,
+        found: String,
+    },
+
+    #[error("{arg}[{index}] is {value}: input must be finite")]
+    NonFinite {
+        arg: &'static str,
+        index: usize,
+        value: f64,
+    },
+
+    #[error("{arg}[{index}] is {value}: weights must be non-negative")]
+    NegativeWeight {
+        arg: &'static str,
+        index: usize,
+        value: f64,
+    },
+
+    #[error("{arg} has zero total mass: at least one weight must be positive")]
+    ZeroMass { arg: &'static str },
+
+    #[error(
+        "mass mismatch: a sums to {mass_a} and b to {mass_b}; a balanced problem needs equal masses \
+         (normalise them, or relax the marginals with an unbalanced solve)"
+    )]
+    MassMismatch { mass_a: f64, mass_b: f64 },
+
+    #[error("size overflow: {arg} ({what}) does not fit in the address space")]
+    SizeOverflow { arg: &'static str, what: String },
+
+    #[error("out of memory: could not allocate {bytes} bytes for {what}")]
+    OutOfMemory { bytes: usize, what: &'static str },
+
+    #[error("numerical failure: {0}")]
+    NumericalFailure(String),
+
+    #[error("cancelled by the progress callback at iteration {iteration}")]
+    Cancelled { iteration: usize },
+
+    #[error("unsupported: {0}")]
+    Unsupported(String),
+
+    #[error("panic inside scalot: {0}")]
+    Panic(String),
+}
+
+/// Shorthand used throughout the crate.
+pub type Result<T> = std::result::Result<T, Error>;
+
+impl Error {
+    pub(crate) fn invalid(arg: &'static str, reason: impl Into<String>) -> Self {
+        Error::InvalidArgument {
+            arg,
+            reason: reason.into(),
+        }
+    }
+
+    pub(crate) fn mismatch(
+        arg: &'static str,
+        expected: impl ToString,
+        found: impl ToString,
+    ) -> Self {
+        Error::DimensionMismatch {
+            arg,
+            expected: expected.to_string(),
+            found: found.to_string(),
+        }
+    }
+}
+
+/// Checks `a * b` and names the product in the error when it overflows.
+pub(crate) fn checked_product(arg: &'static str, a: usize, b: usize) -> Result<usize> {
+    a.checked_mul(b).ok_or_else(|| Error::SizeOverflow {
+        arg,
+        what: format!("{a} x {b}"),
+    })
+}
+
+/// Fails with [`Error::DimensionMismatch`] unless `values` has exactly `len` entries.
+pub(crate) fn ensure_len<T>(arg: &'static str, values: &[T], len: usize) -> Result<()> {
+    if values.len() == len {
+        Ok(())
+    } else {
+        Err(Error::mismatch(
+            arg,
+            format!("{len} entries"),
+            format!("{} entries", values.len()),
+        ))
+    }
+}
+
+/// Allocates a zeroed buffer, reporting failure as [`Error::OutOfMemory`] instead of aborting.
+pub(crate) fn try_zeroed<T: Copy + Default>(len: usize, what: &'static str) -> Result<Vec<T>> {
+    let bytes = checked_product(what, len, std::mem::size_of::<T>())?;
+    let mut buffer = Vec::new();
+    buffer
+        .try_reserve_exact(len)
+        .map_err(|_| Error::OutOfMemory { bytes, what })?;
+    buffer.resize(len, T::default());
+    Ok(buffer)
+}

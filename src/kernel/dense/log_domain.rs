@@ -1,0 +1,85 @@
+//! The dense kernel's log-domain products, `log Σ_j exp(v_j − C_ij/ε)`, computed from the costs. They cost
+//! one exponential per entry and are used only where the linear-domain operator cannot be trusted.
+
+use std::ops::Range;
+
+use rayon::prelude::*;
+
+use super::source::{fill_costs, CostSource};
+use crate::numeric::logsumexp::LogSumExp;
+use crate::numeric::parallel::min_rows_per_task;
+
+const BLOCK: usize = 512;
+
+/// `out_i = log Σ_j exp(v_j − C_ij/ε)`.
+pub(crate) fn log_rows(source: &CostSource, epsilon: f64, v: &[f64], out: &mut [f64]) {
+    log_lines(epsilon, v, out, &|i, cols, buf| source.row(i, cols, buf));
+}
+
+/// `out_j = log Σ_i exp(u_i − C_ij/ε)`.
+pub(crate) fn log_columns(source: &CostSource, epsilon: f64, u: &[f64], out: &mut [f64]) {
+    match source {
+        CostSource::Points { x, y, cost } => log_lines(epsilon, u, out, &|j, rows, buf| {
+            fill_costs(*cost, y.point(j), x, rows, buf)
+        }),
+        CostSource::Matrix { values, n, m } => log_matrix_columns(values, *n, *m, epsilon, u, out),
+    }
+}
+
+/// `out_l = log Σ_k exp(w_k − c(l, k)/ε)`, where `costs(l, range, buf)` fills a block of line l.
+fn log_lines(
+    epsilon: f64,
+    w: &[f64],
+    out: &mut [f64],
+    costs: &(dyn Fn(usize, Range<usize>, &mut [f64]) + Sync),
+) {
+    let len = w.len();
+    out.par_iter_mut()
+        .with_min_len(min_rows_per_task(len))
+        .enumerate()
+        .for_each_init(
+            || vec![0.0; BLOCK.min(len)],
+            |buf, (line, value)| {
+                let mut acc = LogSumExp::default();
+                for start in (0..len).step_by(BLOCK) {
+                    let end = (start + BLOCK).min(len);
+                    let block = &mut buf[..end - start];
+                    costs(line, start..end, block);
+                    for (z, &wk) in block.iter_mut().zip(&w[start..end]) {
+                        *z = wk - *z / epsilon;
+                    }
+                    acc.add_block(block);
+                }
+                *value = acc.value();
+            },
+        );
+}
+
+/// Columns of a row-major matrix: each task owns a band of columns and streams down the rows, so every
+/// read is contiguous and each column is still summed in one fixed order.
+fn log_matrix_columns(
+    values: &[f64],
+    n: usize,
+    m: usize,
+    epsilon: f64,
+    u: &[f64],
+    out: &mut [f64],
+) {
+    const BAND: usize = 64;
+    out.par_chunks_mut(BAND)
+        .with_min_len(min_rows_per_task(BAND * n))
+        .enumerate()
+        .for_each(|(band, out_band)| {
+            let j0 = band * BAND;
+            let mut accs = [LogSumExp::default(); BAND];
+            for (i, &ui) in u.iter().enumerate().take(n) {
+                let row = &values[i * m + j0..i * m + j0 + out_band.len()];
+                for (acc, &c) in accs.iter_mut().zip(row) {
+                    acc.add(ui - c / epsilon);
+                }
+            }
+            for (value, acc) in out_band.iter_mut().zip(&accs) {
+                *value = acc.value();
+            }
+        });
+}

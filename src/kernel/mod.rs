@@ -1,0 +1,117 @@
+//! Entropic kernels K = exp(−C/ε) and the operators the Sinkhorn solver applies.
+//!
+//! A [`Kernel`] is immutable and shared (`Arc`) between solves, threads and the plans that refer to it.
+//! It offers two views:
+//!
+//! - the log domain, `log Σ_j K_ij e^{v_j}`, which never overflows and is used where potentials may be far
+//!   from balanced: the first iteration, and recovery after a sum underflowed;
+//! - a [`Gibbs`] operator, the kernel with the current potentials absorbed,
+//!   `G_ij = K_ij · exp((f_i + g_j)/ε)`. Near a solution its entries are `P_ij/(a_i b_j)`, so plain
+//!   linear-domain products are safe and as cheap as the memory they read. The solver re-absorbs the
+//!   scalings into the potentials whenever they drift (Schmitzer's stabilised scaling).
+
+pub mod dense;
+
+use std::fmt::Debug;
+use std::sync::Arc;
+
+use crate::error::Result;
+use crate::geometry::{Cost, Points};
+
+/// What kind of kernel a handle holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KernelKind {
+    /// Dense, with the absorbed kernel stored in f64 during a solve.
+    DenseStoredF64,
+    /// Dense, with the absorbed kernel stored in f32 during a solve.
+    DenseStoredF32,
+    /// Dense, every entry evaluated on the fly.
+    DenseOnline,
+}
+
+/// Facts about a kernel, for `scalot_kernel_info`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct KernelInfo {
+    pub kind: KernelKind,
+    pub n: usize,
+    pub m: usize,
+    pub epsilon: f64,
+    /// Entries that a product touches: n·m for dense kernels.
+    pub nnz: usize,
+    /// Nyström landmarks, 0 where there are none.
+    pub landmarks: usize,
+    /// Bytes the kernel holds, plus the bytes one solve's operator allocates.
+    pub bytes: usize,
+}
+
+/// An entropic kernel, immutable and shareable.
+pub trait Kernel: Send + Sync + Debug {
+    fn shape(&self) -> (usize, usize);
+
+    fn epsilon(&self) -> f64;
+
+    fn info(&self) -> KernelInfo;
+
+    /// `out_i = log Σ_j K_ij e^{v_j}`; entries of `v` may be −∞.
+    fn log_apply(&self, v: &[f64], out: &mut [f64]) -> Result<()>;
+
+    /// `out_j = log Σ_i K_ij e^{u_i}`; entries of `u` may be −∞.
+    fn log_apply_transpose(&self, u: &[f64], out: &mut [f64]) -> Result<()>;
+
+    /// The kernel with the potentials `f` (length n) and `g` (length m) absorbed.
+    fn gibbs(&self, f: &[f64], g: &[f64]) -> Result<Box<dyn Gibbs>>;
+
+    /// The same kernel at another ε, where that is cheap (for ε-scaling); `None` otherwise.
+    fn with_epsilon(&self, _epsilon: f64) -> Option<Arc<dyn Kernel>> {
+        None
+    }
+
+    /// The point clouds and cost the kernel was built from, if it was built from points.
+    fn geometry(&self) -> Option<(&Points, &Points, Cost)> {
+        None
+    }
+}
+
+/// The kernel with potentials absorbed, `G_ij = exp((f_i + g_j − C_ij)/ε)`, as a linear operator.
+pub trait Gibbs: Send + Sync {
+    fn shape(&self) -> (usize, usize);
+
+    /// Scalings beyond `e^{±threshold}` must be absorbed before the next product: the operator's storage
+    /// cannot represent the entries they would multiply.
+    fn absorption_threshold(&self) -> f64;
+
+    /// `y = G x`.
+    fn apply(&self, x: &[f64], y: &mut [f64]);
+
+    /// `y = Gᵀ x`.
+    fn apply_transpose(&self, x: &[f64], y: &mut [f64]);
+
+    /// One Sinkhorn iteration's products: `s = G x`, `r_i = row_update(i, s_i)`, `y = Gᵀ r`. Operators that
+    /// can do it in one pass over their entries override this.
+    fn sweep(
+        &self,
+        x: &[f64],
+        row_update: &(dyn Fn(usize, f64) -> f64 + Sync),
+        s: &mut [f64],
+        r: &mut [f64],
+        y: &mut [f64],
+    ) {
+        self.apply(x, s);
+        for (i, (ri, &si)) in r.iter_mut().zip(s.iter()).enumerate() {
+            *ri = row_update(i, si);
+        }
+        self.apply_transpose(r, y);
+    }
+
+    /// `Y = G X` for `X` m×k and `Y` n×k, both row-major.
+    fn apply_block(&self, x: &[f64], k: usize, y: &mut [f64]);
+
+    /// Row i of G.
+    fn row(&self, i: usize, out: &mut [f64]);
+
+    /// `Σ_ij x_i G_ij C_ij y_j`, where the kernel knows its costs entry by entry.
+    fn cost_moment(&self, x: &[f64], y: &[f64]) -> Option<f64>;
+
+    /// Bytes the operator holds.
+    fn bytes(&self) -> usize;
+}

@@ -1,0 +1,18 @@
+//! scalot: scalable optimal transport behind a stable C ABI.
+//!
+//! The Rust API mirrors the C one: build a [`kernel::Kernel`], solve with [`sinkhorn::solve`], and query the
+//! [`sinkhorn::TransportPlan`]. The conventions (plan, potentials, objectives) are those of the C header.
+
+pub mod error;
+pub mod ffi;
+pub mod geometry;
+pub mod kernel;
+mod numeric;
+pub mod sinkhorn;
+pub mod threads;
+
+pub use error::{Error, Result};
+pub use geometry::{Cost, Layout, PointCloud, Weights};
+pub use kernel::dense::{DenseKernel, DenseMode};
+pub use kernel::{Kernel, KernelInfo, KernelKind};
+pub use sinkhorn::{solve, solve_with_progress, SinkhornOptions, TransportPlan};

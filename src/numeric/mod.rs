@@ -1,0 +1,5 @@
+//! Scalar and parallel building blocks shared by the kernels and solvers.
+
+pub mod exp;
+pub mod logsumexp;
+pub mod parallel;

@@ -1,0 +1,11 @@
+//! Entropic optimal transport by Sinkhorn's algorithm, balanced or with KL-relaxed marginals, on any
+//! [`Kernel`](crate::kernel::Kernel).
+
+mod options;
+mod overrelaxation;
+mod plan;
+mod solver;
+
+pub use options::{EpsilonScaling, Overrelaxation, Progress, SinkhornOptions};
+pub use plan::TransportPlan;
+pub use solver::{solve, solve_with_progress};

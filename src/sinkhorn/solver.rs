@@ -1,0 +1,398 @@
+//! Sinkhorn's iterations with absorption (Schmitzer, "Stabilized sparse scaling algorithms", 2019).
+//!
+//! The state is a pair of potentials (f, g) absorbed into a [`Gibbs`] operator G and a pair of scalings
+//! (u, v) near 1, with `P = diag(a∘u) G diag(b∘v)`. An iteration is one [`Gibbs::sweep`]: u from the row
+//! sums, then v from the column sums. When u or v leave the range the operator can represent, they are
+//! absorbed into (f, g) and the operator is rebuilt; when a product underflows, that iteration is redone
+//! exactly in the log domain. Each ε stage starts with one log-domain iteration, which brings any
+//! starting potentials into range.
+
+use std::sync::Arc;
+
+use super::options::{EpsilonScaling, Progress, SinkhornOptions};
+use super::overrelaxation::{Overrelaxation, Schedule};
+use super::plan::{Scaled, TransportPlan};
+use crate::error::{Error, Result};
+use crate::geometry::Weights;
+use crate::kernel::Kernel;
+use crate::threads;
+
+/// Relative difference of masses a balanced problem tolerates. The marginal error cannot fall below it.
+const MASS_TOLERANCE: f64 = 1e-6;
+/// Intermediate ε stages stop at this tolerance, or at the final one if that is looser.
+const STAGE_TOLERANCE: f64 = 1e-3;
+
+/// Solves with no progress callback.
+pub fn solve(
+    kernel: &Arc<dyn Kernel>,
+    a: &Weights,
+    b: &Weights,
+    options: &SinkhornOptions,
+) -> Result<TransportPlan> {
+    threads::run(|| solve_in_pool(kernel, a, b, options, &mut |_| true))
+}
+
+/// Solves; `progress` is called on the calling thread every check interval, and cancels the solve by
+/// returning `false`.
+pub fn solve_with_progress(
+    kernel: &Arc<dyn Kernel>,
+    a: &Weights,
+    b: &Weights,
+    options: &SinkhornOptions,
+    progress: &mut dyn FnMut(&Progress) -> bool,
+) -> Result<TransportPlan> {
+    threads::run_with_progress(
+        |report| solve_in_pool(kernel, a, b, options, report),
+        &mut |p: Progress| progress(&p),
+    )
+}
+
+fn solve_in_pool(
+    kernel: &Arc<dyn Kernel>,
+    a: &Weights,
+    b: &Weights,
+    options: &SinkhornOptions,
+    progress: &mut dyn FnMut(Progress) -> bool,
+) -> Result<TransportPlan> {
+    let (n, m) = kernel.shape();
+    if a.len() != n {
+        return Err(Error::mismatch(
+            "a",
+            format!("{n} weights (the kernel's rows)"),
+            a.len(),
+        ));
+    }
+    if b.len() != m {
+        return Err(Error::mismatch(
+            "b",
+            format!("{m} weights (the kernel's columns)"),
+            b.len(),
+        ));
+    }
+    if options.is_balanced()
+        && (a.mass() - b.mass()).abs() > MASS_TOLERANCE * a.mass().max(b.mass())
+    {
+        return Err(Error::MassMismatch {
+            mass_a: a.mass(),
+            mass_b: b.mass(),
+        });
+    }
+    let (mut f, mut g) = match options.warm_start() {
+        Some((f, g)) => {
+            if f.len() != n {
+                return Err(Error::mismatch("f", format!("{n} potentials"), f.len()));
+            }
+            if g.len() != m {
+                return Err(Error::mismatch("g", format!("{m} potentials"), g.len()));
+            }
+            (f.to_vec(), g.to_vec())
+        }
+        None => (vec![0.0; n], vec![0.0; m]),
+    };
+
+    let stages = epsilon_stages(
+        kernel.epsilon(),
+        options.epsilon_scaling(),
+        options.max_iterations(),
+    );
+    let mut iterations = 0;
+    for &epsilon in &stages[..stages.len() - 1] {
+        let stage_kernel = kernel.with_epsilon(epsilon).ok_or_else(|| {
+            Error::Unsupported("epsilon scaling needs a kernel that can be rebuilt at another epsilon (a dense kernel)".into())
+        })?;
+        let stage = Stage::new(
+            &stage_kernel,
+            a,
+            b,
+            options,
+            options.tolerance().max(STAGE_TOLERANCE),
+        );
+        // Leave at least one iteration for the final stage.
+        let state = stage.run(
+            f,
+            g,
+            options.max_iterations() - 1,
+            &mut iterations,
+            progress,
+        )?;
+        (f, g) = state.total_potentials();
+    }
+    let stage = Stage::new(kernel, a, b, options, options.tolerance());
+    let state = stage.run(f, g, options.max_iterations(), &mut iterations, progress)?;
+    TransportPlan::new(
+        Arc::clone(kernel),
+        state,
+        a.clone(),
+        b.clone(),
+        options.marginal_relaxation(),
+        iterations,
+    )
+}
+
+/// `start·ε, start·ε·factor, …`, then ε itself; at most one stage per iteration.
+fn epsilon_stages(
+    epsilon: f64,
+    scaling: Option<EpsilonScaling>,
+    max_iterations: usize,
+) -> Vec<f64> {
+    let mut stages = Vec::new();
+    if let Some(EpsilonScaling { start, factor }) = scaling {
+        let mut stage = start * epsilon;
+        while stage > epsilon && stages.len() + 1 < max_iterations {
+            stages.push(stage);
+            stage *= factor;
+        }
+    }
+    stages.push(epsilon);
+    stages
+}
+
+/// One ε stage: a kernel, the marginals, and how each marginal is enforced.
+struct Stage<'a> {
+    kernel: &'a Arc<dyn Kernel>,
+    a: &'a [f64],
+    b: &'a [f64],
+    log_a: Vec<f64>,
+    log_b: Vec<f64>,
+    /// τ/(τ + ε) per side: 1 for an exact marginal.
+    lambda_a: f64,
+    lambda_b: f64,
+    epsilon: f64,
+    balanced: bool,
+    tolerance: f64,
+    check_interval: usize,
+    overrelaxation: Overrelaxation,
+}
+
+impl<'a> Stage<'a> {
+    fn new(
+        kernel: &'a Arc<dyn Kernel>,
+        a: &'a Weights,
+        b: &'a Weights,
+        options: &SinkhornOptions,
+        tolerance: f64,
+    ) -> Self {
+        let epsilon = kernel.epsilon();
+        let (tau_a, tau_b) = options.marginal_relaxation();
+        let lambda = |tau: f64| {
+            if tau.is_infinite() {
+                1.0
+            } else {
+                tau / (tau + epsilon)
+            }
+        };
+        Stage {
+            kernel,
+            a: a.as_slice(),
+            b: b.as_slice(),
+            log_a: a.as_slice().iter().map(|w| w.ln()).collect(),
+            log_b: b.as_slice().iter().map(|w| w.ln()).collect(),
+            lambda_a: lambda(tau_a),
+            lambda_b: lambda(tau_b),
+            epsilon,
+            balanced: options.is_balanced(),
+            tolerance,
+            check_interval: options.check_interval(),
+            overrelaxation: options.overrelaxation(),
+        }
+    }
+
+    /// The scaling that makes a row (or column) of the plan right: `1/sum` for an exact marginal, and the
+    /// KL proximal step `sum^{−λ} e^{−(1−λ) f/ε}` for a relaxed one (f the absorbed potential).
+    #[inline]
+    fn scaling(sum: f64, potential: f64, lambda: f64, epsilon: f64) -> f64 {
+        if lambda == 1.0 {
+            1.0 / sum
+        } else {
+            (-lambda * sum.ln() - (1.0 - lambda) * potential / epsilon).exp()
+        }
+    }
+
+    /// One exact iteration in the log domain: f from g, then g from f.
+    fn log_iteration(&self, g: &[f64]) -> Result<(Vec<f64>, Vec<f64>)> {
+        let (n, m) = self.kernel.shape();
+        let eps = self.epsilon;
+        let v: Vec<f64> = self
+            .log_b
+            .iter()
+            .zip(g)
+            .map(|(lb, gj)| lb + gj / eps)
+            .collect();
+        let mut lse = vec![0.0; n];
+        threads::run(|| self.kernel.log_apply(&v, &mut lse))?;
+        let f = potentials_from_log_sums("row", &lse, self.lambda_a, eps)?;
+        let u: Vec<f64> = self
+            .log_a
+            .iter()
+            .zip(&f)
+            .map(|(la, fi)| la + fi / eps)
+            .collect();
+        let mut lse = vec![0.0; m];
+        threads::run(|| self.kernel.log_apply_transpose(&u, &mut lse))?;
+        let g = potentials_from_log_sums("column", &lse, self.lambda_b, eps)?;
+        Ok((f, g))
+    }
+
+    fn absorbed(&self, f: Vec<f64>, g: Vec<f64>) -> Result<Scaled> {
+        let gibbs = threads::run(|| self.kernel.gibbs(&f, &g))?;
+        Ok(Scaled::new(f, g, gibbs, self.epsilon))
+    }
+
+    fn run(
+        &self,
+        f0: Vec<f64>,
+        g0: Vec<f64>,
+        max_iterations: usize,
+        iterations: &mut usize,
+        progress: &mut dyn FnMut(Progress) -> bool,
+    ) -> Result<Scaled> {
+        let (n, m) = self.kernel.shape();
+        let eps = self.epsilon;
+        let (f, g) = self.log_iteration(&g0)?;
+        drop(f0);
+        *iterations += 1;
+        let mut state = self.absorbed(f, g)?;
+        let mut schedule = Schedule::new(self.overrelaxation);
+        // The column error of the current state, known from the sweep that produced it.
+        let mut column_error = 0.0;
+
+        let mut x = vec![0.0; m];
+        let (mut s, mut r, mut y) = (vec![0.0; n], vec![0.0; n], vec![0.0; m]);
+        let (mut u_next, mut v_next) = (vec![0.0; n], vec![0.0; m]);
+        while *iterations < max_iterations {
+            for ((xj, bj), vj) in x.iter_mut().zip(self.b).zip(&state.v) {
+                *xj = bj * vj;
+            }
+            let omega = schedule.omega();
+            let (f, u, lambda_a) = (&state.f, &state.u, self.lambda_a);
+            let row_update = |i: usize, si: f64| {
+                self.a[i] * Schedule::relax(omega, u[i], Self::scaling(si, f[i], lambda_a, eps))
+            };
+            threads::run(|| state.gibbs.sweep(&x, &row_update, &mut s, &mut r, &mut y));
+            for (((ui, &si), &fi), &old) in u_next.iter_mut().zip(&s).zip(&state.f).zip(&state.u) {
+                *ui = Schedule::relax(omega, old, Self::scaling(si, fi, self.lambda_a, eps));
+            }
+            for (((vj, &yj), &gj), &old) in v_next.iter_mut().zip(&y).zip(&state.g).zip(&state.v) {
+                *vj = Schedule::relax(omega, old, Self::scaling(yj, gj, self.lambda_b, eps));
+            }
+            let healthy = |w: &[f64]| w.iter().all(|&w| w.is_finite() && w > 0.0);
+            if !(healthy(&u_next) && healthy(&v_next)) {
+                // A sum underflowed: redo this iteration exactly, from the current potentials.
+                let (_, g_total) = state.total_potentials();
+                let (f, g) = self.log_iteration(&g_total)?;
+                *iterations += 1;
+                state = self.absorbed(f, g)?;
+                column_error = 0.0;
+                continue;
+            }
+
+            // Balanced: the L1 marginal error of the current state; its row sums come from this sweep.
+            // Relaxed: the largest change of the potentials over this iteration, in units of ε.
+            let (error, state_iteration) = if self.balanced {
+                let row_error: f64 = self
+                    .a
+                    .iter()
+                    .zip(&state.u)
+                    .zip(&s)
+                    .map(|((ai, ui), si)| (ai * ui * si - ai).abs())
+                    .sum();
+                (row_error + column_error, *iterations)
+            } else {
+                (
+                    largest_log_ratio(&u_next, &state.u).max(largest_log_ratio(&v_next, &state.v)),
+                    *iterations + 1,
+                )
+            };
+            schedule.observe(error);
+            let check = state_iteration % self.check_interval == 0;
+            if self.balanced && check && error < self.tolerance {
+                state.converged = true;
+                break;
+            }
+            column_error = self
+                .b
+                .iter()
+                .zip(&v_next)
+                .zip(&y)
+                .map(|((bj, vj), yj)| (bj * vj * yj - bj).abs())
+                .sum();
+            std::mem::swap(&mut state.u, &mut u_next);
+            std::mem::swap(&mut state.v, &mut v_next);
+            *iterations += 1;
+            if check && error < self.tolerance {
+                state.converged = true;
+                break;
+            }
+            if check
+                && !progress(Progress {
+                    iteration: state_iteration,
+                    error,
+                    epsilon: eps,
+                })
+            {
+                return Err(Error::Cancelled {
+                    iteration: state_iteration,
+                });
+            }
+            let threshold = state.gibbs.absorption_threshold();
+            if largest_log(&state.u).max(largest_log(&state.v)) > threshold {
+                let (f, g) = state.total_potentials();
+                state = self.absorbed(f, g)?;
+            }
+        }
+        Ok(state)
+    }
+}
+
+/// `−λ ε · lse`, refusing a line whose kernel sum is zero: no mass could ever reach it.
+fn potentials_from_log_sums(
+    line: &str,
+    lse: &[f64],
+    lambda: f64,
+    epsilon: f64,
+) -> Result<Vec<f64>> {
+    lse.iter()
+        .enumerate()
+        .map(|(i, &l)| {
+            let potential = -lambda * epsilon * l;
+            if potential.is_finite() {
+                Ok(potential)
+            } else {
+                Err(Error::NumericalFailure(format!(
+                    "the kernel's {line} {i} sums to {} in the log domain; increase epsilon",
+                    l
+                )))
+            }
+        })
+        .collect()
+}
+
+fn largest_log(w: &[f64]) -> f64 {
+    w.iter().fold(0.0, |acc, &w| acc.max(w.ln().abs()))
+}
+
+fn largest_log_ratio(new: &[f64], old: &[f64]) -> f64 {
+    new.iter()
+        .zip(old)
+        .fold(0.0, |acc, (&a, &b)| acc.max((a / b).ln().abs()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stages_decrease_to_epsilon() {
+        let stages = epsilon_stages(
+            0.1,
+            Some(EpsilonScaling {
+                start: 100.0,
+                factor: 0.1,
+            }),
+            1000,
+        );
+        assert_eq!(stages.len(), 4);
+        assert!((stages[0] - 10.0).abs() < 1e-12 && stages[3] == 0.1);
+        assert_eq!(epsilon_stages(0.1, None, 1000), vec![0.1]);
+    }
+}
