@@ -10,6 +10,12 @@ fn main() {
     println!("cargo:rerun-if-changed=cbindgen.toml");
     println!("cargo:rerun-if-env-changed=SCALOT_UPDATE_HEADER");
 
+    // The C test compiles for the target this crate is built for.
+    println!(
+        "cargo:rustc-env=SCALOT_TARGET={}",
+        env::var("TARGET").unwrap()
+    );
+
     let crate_dir =
         PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
     let mut config =

@@ -1,1 +1,17 @@
+//! The C ABI: the only module with `extern "C"`, raw pointers and handle casts. It holds no numerics: each
+//! function checks its arguments, calls the Rust API, and maps the outcome to a `scalot_status`.
+//!
+//! cbindgen generates `include/scalot.h` from this module; the doc comments here are the API reference.
 
+// The C names are the API: scalot_kernel, scalot_status, ...
+#![allow(non_camel_case_types)]
+
+pub mod boundary;
+pub mod enums;
+mod handles;
+pub mod kernel;
+pub mod library;
+pub mod plan;
+pub mod sinkhorn;
+
+pub use boundary::scalot_status;

@@ -1,0 +1,117 @@
+//! Ownership at the boundary, in the types: which Rust value each opaque handle owns, and checked
+//! conversions from C pointers to references and slices. These are the only pointer casts in scalot.
+
+use crate::error::{Error, Result};
+
+/// An opaque C handle type and the Rust value behind it. The handle owns a `Box<Inner>`.
+pub(crate) trait Handle {
+    type Inner;
+}
+
+/// Moves `inner` to the heap and hands its ownership to the caller as `*mut H`.
+pub(crate) fn into_handle<H: Handle>(inner: H::Inner) -> *mut H {
+    Box::into_raw(Box::new(inner)).cast()
+}
+
+/// Borrows the value behind a handle the caller still owns.
+///
+/// # Safety
+/// `handle` is NULL or was returned by `into_handle::<H>` and not freed.
+pub(crate) unsafe fn borrow<'a, H: Handle>(
+    handle: *const H,
+    arg: &'static str,
+) -> Result<&'a H::Inner> {
+    handle
+        .cast::<H::Inner>()
+        .as_ref()
+        .ok_or(Error::NullPointer { arg })
+}
+
+/// Mutably borrows the value behind a handle the caller still owns.
+///
+/// # Safety
+/// As [`borrow`], and no other reference to the value is live.
+pub(crate) unsafe fn borrow_mut<'a, H: Handle>(
+    handle: *mut H,
+    arg: &'static str,
+) -> Result<&'a mut H::Inner> {
+    handle
+        .cast::<H::Inner>()
+        .as_mut()
+        .ok_or(Error::NullPointer { arg })
+}
+
+/// Takes back ownership and drops the value; NULL is a no-op.
+///
+/// # Safety
+/// `handle` is NULL or was returned by `into_handle::<H>` and not freed.
+pub(crate) unsafe fn free<H: Handle>(handle: *mut H) {
+    if !handle.is_null() {
+        drop(Box::from_raw(handle.cast::<H::Inner>()));
+    }
+}
+
+/// A caller's array of `len` values.
+///
+/// # Safety
+/// `data` is NULL or points to `len` initialised values that outlive the call.
+pub(crate) unsafe fn input<'a, T>(
+    data: *const T,
+    len: usize,
+    arg: &'static str,
+) -> Result<&'a [T]> {
+    if data.is_null() {
+        return Err(Error::NullPointer { arg });
+    }
+    if len == 0 {
+        return Err(Error::Empty { arg });
+    }
+    Ok(std::slice::from_raw_parts(data, len))
+}
+
+/// A caller's array that may be NULL (meaning "use the default").
+///
+/// # Safety
+/// As [`input`].
+pub(crate) unsafe fn optional_input<'a, T>(
+    data: *const T,
+    len: usize,
+    arg: &'static str,
+) -> Result<Option<&'a [T]>> {
+    if data.is_null() {
+        Ok(None)
+    } else {
+        input(data, len, arg).map(Some)
+    }
+}
+
+/// A caller's buffer of `len` values to write.
+///
+/// # Safety
+/// `data` is NULL or points to `len` writable values that nothing else accesses during the call.
+pub(crate) unsafe fn output<'a, T>(
+    data: *mut T,
+    len: usize,
+    arg: &'static str,
+) -> Result<&'a mut [T]> {
+    if data.is_null() {
+        return Err(Error::NullPointer { arg });
+    }
+    if len == 0 {
+        return Err(Error::Empty { arg });
+    }
+    Ok(std::slice::from_raw_parts_mut(data, len))
+}
+
+/// A checked out-parameter. Write it last, so that it is written only on success.
+///
+/// # Safety
+/// `out` is NULL or valid for writes.
+pub(crate) unsafe fn out_param<'a, T>(
+    out: *mut T,
+    arg: &'static str,
+) -> Result<&'a mut std::mem::MaybeUninit<T>> {
+    out.cast::<std::mem::MaybeUninit<T>>()
+        .as_mut()
+        .ok_or(Error::NullPointer { arg })
+}

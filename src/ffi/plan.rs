@@ -1,0 +1,346 @@
+//! Plan handles: the solution of a solve and every query on it. No query allocates n*m memory except
+//! scalot_plan_to_dense, whose buffer is the caller's.
+
+use std::ffi::c_int;
+
+use super::boundary::{ffi_boundary, scalot_status};
+use super::enums;
+use super::handles::{borrow, free, input, out_param, output, Handle};
+use crate::error::{checked_product, Error, Result};
+use crate::sinkhorn::TransportPlan;
+
+/// An entropic transport plan P_ij = a_i b_j exp((f_i + g_j - C_ij)/eps), held as potentials and the
+/// kernel, never as an n x m matrix. Immutable: any number of threads may query one plan at once.
+pub struct scalot_plan {
+    _private: [u8; 0],
+}
+
+impl Handle for scalot_plan {
+    type Inner = TransportPlan;
+}
+
+/// Releases a plan; NULL is a no-op.
+#[no_mangle]
+pub extern "C" fn scalot_plan_free(plan: *mut scalot_plan) {
+    ffi_boundary!(() => { unsafe { free(plan) } })
+}
+
+/// Reads one value of the plan into `*out`.
+fn query<T>(
+    plan: *const scalot_plan,
+    out: *mut T,
+    value: impl FnOnce(&TransportPlan) -> Result<T>,
+) -> Result<()> {
+    let plan = unsafe { borrow(plan, "plan") }?;
+    let out = unsafe { out_param(out, "out") }?;
+    out.write(value(plan)?);
+    Ok(())
+}
+
+/// Checks a caller's length against the plan's.
+fn expect_len(arg: &'static str, found: usize, expected: usize, what: &str) -> Result<()> {
+    if found == expected {
+        Ok(())
+    } else {
+        Err(Error::mismatch(arg, format!("{expected} ({what})"), found))
+    }
+}
+
+/// Writes the plan's shape: n rows (sources) and m columns (targets).
+///
+/// Statuses: OK; NULL_POINTER (plan, n, m).
+#[no_mangle]
+pub extern "C" fn scalot_plan_shape(
+    plan: *const scalot_plan,
+    n: *mut usize,
+    m: *mut usize,
+) -> scalot_status {
+    ffi_boundary!({
+        let plan = unsafe { borrow(plan, "plan") }?;
+        let n = unsafe { out_param(n, "n") }?;
+        let m = unsafe { out_param(m, "m") }?;
+        let (rows, cols) = plan.shape();
+        n.write(rows);
+        m.write(cols);
+        Ok(())
+    })
+}
+
+/// Writes whether the stopping rule was met before the iteration limit. Not converging is not an error.
+///
+/// Statuses: OK; NULL_POINTER.
+#[no_mangle]
+pub extern "C" fn scalot_plan_converged(plan: *const scalot_plan, out: *mut bool) -> scalot_status {
+    ffi_boundary!({ query(plan, out, |p| Ok(p.converged())) })
+}
+
+/// Writes the number of iterations done (over all epsilon stages).
+///
+/// Statuses: OK; NULL_POINTER.
+#[no_mangle]
+pub extern "C" fn scalot_plan_iterations(
+    plan: *const scalot_plan,
+    out: *mut usize,
+) -> scalot_status {
+    ffi_boundary!({ query(plan, out, |p| Ok(p.iterations())) })
+}
+
+/// Writes the L1 marginal error ||P1 - a||_1 + ||P^T 1 - b||_1 of the returned plan (for unbalanced problems
+/// it measures the relaxation, not convergence).
+///
+/// Statuses: OK; NULL_POINTER.
+#[no_mangle]
+pub extern "C" fn scalot_plan_marginal_error(
+    plan: *const scalot_plan,
+    out: *mut f64,
+) -> scalot_status {
+    ffi_boundary!({ query(plan, out, |p| Ok(p.marginal_error())) })
+}
+
+/// Writes the transport cost <P, C>. The first call costs one pass over the costs (O(n*m*d)); the value is
+/// kept.
+///
+/// Statuses: OK; NULL_POINTER; UNSUPPORTED (a kernel that does not know its costs entry by entry).
+#[no_mangle]
+pub extern "C" fn scalot_plan_transport_cost(
+    plan: *const scalot_plan,
+    out: *mut f64,
+) -> scalot_status {
+    ffi_boundary!({ query(plan, out, |p| p.transport_cost()) })
+}
+
+/// Writes the regularised objective <P,C> + eps KL(P | a b^T) (+ tau_a KL(P1|a) + tau_b KL(P^T 1|b) when
+/// relaxed), with KL(p|q) = sum p log(p/q) - p + q. Balanced, this is POT's sinkhorn2 value plus eps times
+/// (mass terms that vanish for unit masses).
+///
+/// Statuses: OK; NULL_POINTER.
+#[no_mangle]
+pub extern "C" fn scalot_plan_regularized_objective(
+    plan: *const scalot_plan,
+    out: *mut f64,
+) -> scalot_status {
+    ffi_boundary!({ query(plan, out, |p| Ok(p.regularized_objective())) })
+}
+
+/// Writes the dual objective at (f, g): sum a f + sum b g - eps (sum P - sum a sum b) for balanced problems;
+/// relaxed marginals replace sum a f by -tau_a sum a (exp(-f/tau_a) - 1). At convergence it equals the
+/// regularised objective.
+///
+/// Statuses: OK; NULL_POINTER.
+#[no_mangle]
+pub extern "C" fn scalot_plan_dual_objective(
+    plan: *const scalot_plan,
+    out: *mut f64,
+) -> scalot_status {
+    ffi_boundary!({ query(plan, out, |p| Ok(p.dual_objective())) })
+}
+
+/// Writes the plan's total mass, sum_ij P_ij.
+///
+/// Statuses: OK; NULL_POINTER.
+#[no_mangle]
+pub extern "C" fn scalot_plan_mass(plan: *const scalot_plan, out: *mut f64) -> scalot_status {
+    ffi_boundary!({ query(plan, out, |p| Ok(p.mass())) })
+}
+
+/// Copies the potentials f (length n) and g (length m). Balanced potentials are shifted so that
+/// a.f = b.g (they are defined up to f + c, g - c).
+///
+/// Statuses: OK; NULL_POINTER; EMPTY_INPUT; DIMENSION_MISMATCH.
+#[no_mangle]
+pub extern "C" fn scalot_plan_potentials(
+    plan: *const scalot_plan,
+    f: *mut f64,
+    n: usize,
+    g: *mut f64,
+    m: usize,
+) -> scalot_status {
+    ffi_boundary!({
+        let plan = unsafe { borrow(plan, "plan") }?;
+        let (pf, pg) = plan.potentials();
+        expect_len("n", n, pf.len(), "the plan's rows")?;
+        expect_len("m", m, pg.len(), "the plan's columns")?;
+        unsafe { output(f, n, "f") }?.copy_from_slice(pf);
+        unsafe { output(g, m, "g") }?.copy_from_slice(pg);
+        Ok(())
+    })
+}
+
+/// Copies the marginals P1 (length n) and P^T 1 (length m).
+///
+/// Statuses: OK; NULL_POINTER; EMPTY_INPUT; DIMENSION_MISMATCH.
+#[no_mangle]
+pub extern "C" fn scalot_plan_marginals(
+    plan: *const scalot_plan,
+    rows: *mut f64,
+    n: usize,
+    cols: *mut f64,
+    m: usize,
+) -> scalot_status {
+    ffi_boundary!({
+        let plan = unsafe { borrow(plan, "plan") }?;
+        let (pr, pc) = plan.marginals();
+        expect_len("n", n, pr.len(), "the plan's rows")?;
+        expect_len("m", m, pc.len(), "the plan's columns")?;
+        unsafe { output(rows, n, "rows") }?.copy_from_slice(pr);
+        unsafe { output(cols, m, "cols") }?.copy_from_slice(pc);
+        Ok(())
+    })
+}
+
+/// Computes out = P v, for v of length m and out of length n. One pass over the kernel.
+///
+/// Statuses: OK; NULL_POINTER; EMPTY_INPUT; DIMENSION_MISMATCH; NON_FINITE (v).
+#[no_mangle]
+pub extern "C" fn scalot_plan_apply(
+    plan: *const scalot_plan,
+    v: *const f64,
+    m: usize,
+    out: *mut f64,
+    n: usize,
+) -> scalot_status {
+    ffi_boundary!({
+        let plan = unsafe { borrow(plan, "plan") }?;
+        let (rows, cols) = plan.shape();
+        expect_len("m", m, cols, "the plan's columns")?;
+        expect_len("n", n, rows, "the plan's rows")?;
+        let v = unsafe { input(v, m, "v") }?;
+        crate::geometry::ensure_finite("v", v)?;
+        plan.apply(v, unsafe { output(out, n, "out") }?);
+        Ok(())
+    })
+}
+
+/// Computes out = P^T u, for u of length n and out of length m. One pass over the kernel.
+///
+/// Statuses: OK; NULL_POINTER; EMPTY_INPUT; DIMENSION_MISMATCH; NON_FINITE (u).
+#[no_mangle]
+pub extern "C" fn scalot_plan_apply_transpose(
+    plan: *const scalot_plan,
+    u: *const f64,
+    n: usize,
+    out: *mut f64,
+    m: usize,
+) -> scalot_status {
+    ffi_boundary!({
+        let plan = unsafe { borrow(plan, "plan") }?;
+        let (rows, cols) = plan.shape();
+        expect_len("n", n, rows, "the plan's rows")?;
+        expect_len("m", m, cols, "the plan's columns")?;
+        let u = unsafe { input(u, n, "u") }?;
+        crate::geometry::ensure_finite("u", u)?;
+        plan.apply_transpose(u, unsafe { output(out, m, "out") }?);
+        Ok(())
+    })
+}
+
+/// Writes the barycentric projection T(x_i) = (P Y)_i / (P1)_i of the source points onto the kernel's
+/// target points Y, as an n x d matrix in `layout` (a scalot_layout). Rows without mass map to 0.
+///
+/// Statuses: OK; NULL_POINTER; EMPTY_INPUT; DIMENSION_MISMATCH (n, d); INVALID_ARGUMENT (layout);
+/// UNSUPPORTED (a kernel built from a cost matrix has no points).
+#[no_mangle]
+pub extern "C" fn scalot_plan_barycentric_projection(
+    plan: *const scalot_plan,
+    out: *mut f64,
+    n: usize,
+    d: usize,
+    layout: c_int,
+) -> scalot_status {
+    ffi_boundary!({
+        let (plan, out, layout) = points_output(plan, out, n, d, layout)?;
+        plan.barycentric_projection(out, layout)
+    })
+}
+
+/// Writes the gradient of the regularised objective with respect to the source points, an n x d matrix
+/// in `layout`: 2 (r_i x_i - (P Y)_i) for the squared Euclidean cost, -(P Y)_i for the negative dot
+/// product (the plan is optimal, so it is held fixed: envelope theorem).
+///
+/// Statuses: as scalot_plan_barycentric_projection; UNSUPPORTED also for the Euclidean cost.
+#[no_mangle]
+pub extern "C" fn scalot_plan_gradient_x(
+    plan: *const scalot_plan,
+    out: *mut f64,
+    n: usize,
+    d: usize,
+    layout: c_int,
+) -> scalot_status {
+    ffi_boundary!({
+        let (plan, out, layout) = points_output(plan, out, n, d, layout)?;
+        plan.gradient_x(out, layout)
+    })
+}
+
+/// Checks an n x d output against the plan and its kernel's points.
+fn points_output<'a>(
+    plan: *const scalot_plan,
+    out: *mut f64,
+    n: usize,
+    d: usize,
+    layout: c_int,
+) -> Result<(&'a TransportPlan, &'a mut [f64], crate::Layout)> {
+    let plan = unsafe { borrow(plan, "plan") }?;
+    let layout = enums::layout(layout, "layout")?;
+    expect_len("n", n, plan.shape().0, "the plan's rows")?;
+    if let Some((x, _, _)) = plan.kernel().geometry() {
+        expect_len("d", d, x.dim(), "the points' dimension")?;
+    }
+    let out = unsafe { output(out, checked_product("out (n x d)", n, d)?, "out") }?;
+    Ok((plan, out, layout))
+}
+
+/// Writes every entry of P into the caller's n x m buffer, in `layout`. The one query that touches n*m
+/// memory, and it is the caller's.
+///
+/// Statuses: OK; NULL_POINTER; EMPTY_INPUT; DIMENSION_MISMATCH; SIZE_OVERFLOW; INVALID_ARGUMENT (layout).
+#[no_mangle]
+pub extern "C" fn scalot_plan_to_dense(
+    plan: *const scalot_plan,
+    out: *mut f64,
+    n: usize,
+    m: usize,
+    layout: c_int,
+) -> scalot_status {
+    ffi_boundary!({
+        let plan = unsafe { borrow(plan, "plan") }?;
+        let layout = enums::layout(layout, "layout")?;
+        let (rows, cols) = plan.shape();
+        expect_len("n", n, rows, "the plan's rows")?;
+        expect_len("m", m, cols, "the plan's columns")?;
+        let out = unsafe { output(out, checked_product("out (n x m)", n, m)?, "out") }?;
+        plan.to_dense(out, layout);
+        Ok(())
+    })
+}
+
+/// Exports the `k` largest entries of every row in coordinate form, row by row and largest first:
+/// entry i*k + s is (rows[i*k + s], cols[i*k + s], values[i*k + s]). Each array has length `len` = n*k.
+///
+/// Statuses: OK; NULL_POINTER; EMPTY_INPUT; INVALID_ARGUMENT (k = 0 or k > m); DIMENSION_MISMATCH (len);
+/// SIZE_OVERFLOW.
+#[no_mangle]
+pub extern "C" fn scalot_plan_top_k(
+    plan: *const scalot_plan,
+    k: usize,
+    rows: *mut usize,
+    cols: *mut usize,
+    values: *mut f64,
+    len: usize,
+) -> scalot_status {
+    ffi_boundary!({
+        let plan = unsafe { borrow(plan, "plan") }?;
+        let (n, m) = plan.shape();
+        if k == 0 || k > m {
+            return Err(Error::invalid(
+                "k",
+                format!("{k} must lie between 1 and the number of columns, {m}"),
+            ));
+        }
+        expect_len("len", len, checked_product("n x k", n, k)?, "n x k")?;
+        let rows = unsafe { output(rows, len, "rows") }?;
+        let cols = unsafe { output(cols, len, "cols") }?;
+        let values = unsafe { output(values, len, "values") }?;
+        plan.top_k(k, rows, cols, values)
+    })
+}

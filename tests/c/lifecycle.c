@@ -1,0 +1,174 @@
+/* The whole C lifecycle against a fixture: kernel, options, solve, every plan query, and the error paths.
+ * Built with -Wall -Wextra -Werror and linked once against libscalot.a and once against libscalot.so. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scalot.h"
+#include "fixture_case.h"
+
+static int passed = 0;
+static int failed = 0;
+
+#define CHECK(cond, ...)                                                   \
+    do {                                                                   \
+        if (cond) {                                                        \
+            passed++;                                                      \
+        } else {                                                           \
+            failed++;                                                      \
+            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);           \
+            fprintf(stderr, __VA_ARGS__);                                  \
+            fprintf(stderr, "\n");                                         \
+        }                                                                  \
+    } while (0)
+
+static double rel(double found, double expected) { return fabs(found - expected) / fabs(expected); }
+
+/* A failing call returns `status` and its message mentions `arg`. */
+static void expect_error(scalot_status found, scalot_status status, const char *arg, const char *what) {
+    const char *message = scalot_last_error_message();
+    CHECK(found == status, "%s: status %s, expected %s (%s)", what, scalot_status_name(found), scalot_status_name(status), message);
+    CHECK(strstr(message, arg) != NULL, "%s: message \"%s\" does not name %s", what, message, arg);
+}
+
+static int cancel_at_three(void *user_data, size_t iteration, double error) {
+    (void)error;
+    *(size_t *)user_data = iteration;
+    return iteration >= 3;
+}
+
+static scalot_plan *solve_fixture(int layout, int mode) {
+    double x[FIXTURE_N * FIXTURE_D], y[FIXTURE_M * FIXTURE_D];
+    for (size_t i = 0; i < FIXTURE_N; i++)
+        for (size_t k = 0; k < FIXTURE_D; k++)
+            x[layout == SCALOT_LAYOUT_ROW_MAJOR ? i * FIXTURE_D + k : k * FIXTURE_N + i] = FIXTURE_X[i * FIXTURE_D + k];
+    for (size_t j = 0; j < FIXTURE_M; j++)
+        for (size_t k = 0; k < FIXTURE_D; k++)
+            y[layout == SCALOT_LAYOUT_ROW_MAJOR ? j * FIXTURE_D + k : k * FIXTURE_M + j] = FIXTURE_Y[j * FIXTURE_D + k];
+
+    scalot_kernel *kernel = NULL;
+    scalot_status status = scalot_kernel_dense_new(x, FIXTURE_N, y, FIXTURE_M, FIXTURE_D, layout, SCALOT_COST_SQ_EUCLIDEAN,
+                                                   FIXTURE_EPS, mode, &kernel);
+    CHECK(status == SCALOT_STATUS_OK, "kernel: %s", scalot_last_error_message());
+    scalot_sinkhorn_options *options = NULL;
+    CHECK(scalot_sinkhorn_options_new(&options) == SCALOT_STATUS_OK, "options");
+    CHECK(scalot_sinkhorn_options_set_tolerance(options, 1e-12) == SCALOT_STATUS_OK, "tolerance");
+    CHECK(scalot_sinkhorn_options_set_max_iterations(options, 100000) == SCALOT_STATUS_OK, "max iterations");
+    scalot_plan *plan = NULL;
+    status = scalot_sinkhorn_solve(kernel, FIXTURE_A, FIXTURE_N, FIXTURE_B, FIXTURE_M, options, &plan);
+    CHECK(status == SCALOT_STATUS_OK, "solve: %s", scalot_last_error_message());
+    /* The plan keeps its kernel alive: freeing the caller's handles first is fine. */
+    scalot_kernel_free(kernel);
+    scalot_sinkhorn_options_free(options);
+    return plan;
+}
+
+static void check_plan(scalot_plan *plan, const char *what) {
+    bool converged = false;
+    double cost = 0, objective = 0, dual = 0, mass = 0;
+    CHECK(scalot_plan_converged(plan, &converged) == SCALOT_STATUS_OK && converged, "%s: converged", what);
+    CHECK(scalot_plan_transport_cost(plan, &cost) == SCALOT_STATUS_OK, "%s: cost", what);
+    CHECK(rel(cost, FIXTURE_TRANSPORT_COST) < 1e-6, "%s: cost %.17g vs %.17g", what, cost, FIXTURE_TRANSPORT_COST);
+    CHECK(scalot_plan_regularized_objective(plan, &objective) == SCALOT_STATUS_OK, "%s: objective", what);
+    CHECK(rel(objective, FIXTURE_REG_OT) < 1e-6, "%s: objective %.17g vs %.17g", what, objective, FIXTURE_REG_OT);
+    CHECK(scalot_plan_dual_objective(plan, &dual) == SCALOT_STATUS_OK && rel(dual, FIXTURE_REG_OT) < 1e-6, "%s: dual", what);
+    CHECK(scalot_plan_mass(plan, &mass) == SCALOT_STATUS_OK && fabs(mass - 1.0) < 1e-9, "%s: mass %g", what, mass);
+
+    double f[FIXTURE_N], g[FIXTURE_M];
+    CHECK(scalot_plan_potentials(plan, f, FIXTURE_N, g, FIXTURE_M) == SCALOT_STATUS_OK, "%s: potentials", what);
+    for (size_t i = 0; i < FIXTURE_N; i++)
+        CHECK(fabs(f[i] - FIXTURE_F[i]) < 1e-6 * FIXTURE_EPS, "%s: f[%zu] %.17g vs %.17g", what, i, f[i], FIXTURE_F[i]);
+    for (size_t j = 0; j < FIXTURE_M; j++)
+        CHECK(fabs(g[j] - FIXTURE_G[j]) < 1e-6 * FIXTURE_EPS, "%s: g[%zu]", what, j);
+
+    double rows[FIXTURE_N], cols[FIXTURE_M], ones[FIXTURE_M], applied[FIXTURE_N];
+    CHECK(scalot_plan_marginals(plan, rows, FIXTURE_N, cols, FIXTURE_M) == SCALOT_STATUS_OK, "%s: marginals", what);
+    for (size_t j = 0; j < FIXTURE_M; j++) ones[j] = 1.0;
+    CHECK(scalot_plan_apply(plan, ones, FIXTURE_M, applied, FIXTURE_N) == SCALOT_STATUS_OK, "%s: apply", what);
+    for (size_t i = 0; i < FIXTURE_N; i++) {
+        CHECK(fabs(rows[i] - FIXTURE_A[i]) < 1e-10, "%s: row marginal %zu", what, i);
+        CHECK(fabs(applied[i] - rows[i]) < 1e-14, "%s: P 1 = row marginal at %zu", what, i);
+    }
+
+    double dense[FIXTURE_N * FIXTURE_M];
+    CHECK(scalot_plan_to_dense(plan, dense, FIXTURE_N, FIXTURE_M, SCALOT_LAYOUT_ROW_MAJOR) == SCALOT_STATUS_OK, "%s: dense", what);
+    size_t top_rows[FIXTURE_N * 2], top_cols[FIXTURE_N * 2];
+    double top_values[FIXTURE_N * 2];
+    CHECK(scalot_plan_top_k(plan, 2, top_rows, top_cols, top_values, FIXTURE_N * 2) == SCALOT_STATUS_OK, "%s: top-k", what);
+    for (size_t i = 0; i < FIXTURE_N; i++) {
+        double largest = 0;
+        for (size_t j = 0; j < FIXTURE_M; j++) largest = fmax(largest, dense[i * FIXTURE_M + j]);
+        CHECK(top_rows[2 * i] == i && top_values[2 * i] == largest, "%s: top-1 of row %zu", what, i);
+        CHECK(top_values[2 * i + 1] <= top_values[2 * i], "%s: top-k order in row %zu", what, i);
+        CHECK(dense[i * FIXTURE_M + top_cols[2 * i + 1]] == top_values[2 * i + 1], "%s: top-2 entry of row %zu", what, i);
+    }
+
+    double gradient[FIXTURE_N * FIXTURE_D], projection[FIXTURE_N * FIXTURE_D];
+    CHECK(scalot_plan_gradient_x(plan, gradient, FIXTURE_N, FIXTURE_D, SCALOT_LAYOUT_ROW_MAJOR) == SCALOT_STATUS_OK, "%s: gradient", what);
+    CHECK(scalot_plan_barycentric_projection(plan, projection, FIXTURE_N, FIXTURE_D, SCALOT_LAYOUT_ROW_MAJOR) == SCALOT_STATUS_OK,
+          "%s: projection", what);
+    for (size_t i = 0; i < FIXTURE_N; i++)
+        for (size_t k = 0; k < FIXTURE_D; k++) {
+            double expected = 2.0 * rows[i] * (FIXTURE_X[i * FIXTURE_D + k] - projection[i * FIXTURE_D + k]);
+            CHECK(fabs(gradient[i * FIXTURE_D + k] - expected) < 1e-10, "%s: gradient = 2 r (x - T(x)) at %zu", what, i);
+        }
+}
+
+static void check_errors(void) {
+    scalot_kernel *kernel = NULL;
+    double x[4] = {0, 1, 2, 3}, bad[4] = {0, NAN, 2, 3};
+    expect_error(scalot_kernel_dense_new(NULL, 2, x, 2, 2, 0, 0, 1.0, 0, &kernel), SCALOT_STATUS_NULL_POINTER, "x", "NULL x");
+    expect_error(scalot_kernel_dense_new(x, 0, x, 2, 2, 0, 0, 1.0, 0, &kernel), SCALOT_STATUS_EMPTY_INPUT, "n", "n = 0");
+    expect_error(scalot_kernel_dense_new(x, 2, bad, 2, 2, 0, 0, 1.0, 0, &kernel), SCALOT_STATUS_NON_FINITE, "y", "NaN in y");
+    expect_error(scalot_kernel_dense_new(x, 2, x, 2, 2, 0, 0, -1.0, 0, &kernel), SCALOT_STATUS_INVALID_ARGUMENT, "epsilon", "eps < 0");
+    expect_error(scalot_kernel_dense_new(x, 2, x, 2, 2, 7, 0, 1.0, 0, &kernel), SCALOT_STATUS_INVALID_ARGUMENT, "layout", "layout");
+    expect_error(scalot_kernel_dense_new(x, (size_t)-1, x, 2, 2, 0, 0, 1.0, 0, &kernel), SCALOT_STATUS_SIZE_OVERFLOW, "x", "n*d overflow");
+    CHECK(kernel == NULL, "no kernel is written on failure");
+
+    CHECK(scalot_kernel_dense_new(x, 2, x, 2, 2, 0, 0, 1.0, 0, &kernel) == SCALOT_STATUS_OK, "small kernel");
+    scalot_plan *plan = NULL;
+    double a[2] = {0.5, 0.5}, heavy[2] = {1.0, 1.0}, negative[2] = {1.5, -0.5};
+    expect_error(scalot_sinkhorn_solve(kernel, a, 2, heavy, 2, NULL, &plan), SCALOT_STATUS_MASS_MISMATCH, "mass", "masses");
+    expect_error(scalot_sinkhorn_solve(kernel, a, 2, negative, 2, NULL, &plan), SCALOT_STATUS_NEGATIVE_WEIGHT, "b", "negative b");
+    expect_error(scalot_sinkhorn_solve(kernel, a, 3, a, 2, NULL, &plan), SCALOT_STATUS_DIMENSION_MISMATCH, "n", "n vs kernel");
+
+    scalot_kernel_free(kernel);
+    /* A problem that needs many iterations, so the callback sees iteration 3. */
+    CHECK(scalot_kernel_dense_new(FIXTURE_X, FIXTURE_N, FIXTURE_Y, FIXTURE_M, FIXTURE_D, SCALOT_LAYOUT_ROW_MAJOR,
+                                  SCALOT_COST_SQ_EUCLIDEAN, FIXTURE_EPS * 0.01, SCALOT_DENSE_MODE_STORED_F32, &kernel) == SCALOT_STATUS_OK,
+          "fixture kernel");
+    scalot_sinkhorn_options *options = NULL;
+    size_t last_iteration = 0;
+    CHECK(scalot_sinkhorn_options_new(&options) == SCALOT_STATUS_OK, "options");
+    expect_error(scalot_sinkhorn_options_set_tolerance(options, 0.0), SCALOT_STATUS_INVALID_ARGUMENT, "tolerance", "tolerance 0");
+    CHECK(scalot_sinkhorn_options_set_tolerance(options, 1e-300) == SCALOT_STATUS_OK, "tiny tolerance");
+    CHECK(scalot_sinkhorn_options_set_progress_callback(options, cancel_at_three, &last_iteration) == SCALOT_STATUS_OK, "callback");
+    expect_error(scalot_sinkhorn_solve(kernel, NULL, FIXTURE_N, NULL, FIXTURE_M, options, &plan), SCALOT_STATUS_CANCELLED, "cancelled", "cancel");
+    CHECK(last_iteration == 3 && plan == NULL, "cancelled at iteration %zu", last_iteration);
+    scalot_sinkhorn_options_free(options);
+    scalot_kernel_free(kernel);
+
+    scalot_kernel_free(NULL);
+    scalot_plan_free(NULL);
+    scalot_sinkhorn_options_free(NULL);
+    CHECK(strcmp(scalot_status_name(SCALOT_STATUS_PANIC), "SCALOT_STATUS_PANIC") == 0, "status name");
+    CHECK(strcmp(scalot_status_name(999), "SCALOT_STATUS_UNKNOWN") == 0, "unknown status name");
+}
+
+int main(void) {
+    char version[32];
+    snprintf(version, sizeof version, "%d.%d.%d", SCALOT_VERSION_MAJOR, SCALOT_VERSION_MINOR, SCALOT_VERSION_PATCH);
+    CHECK(strcmp(version, scalot_version()) == 0, "header %s vs library %s", version, scalot_version());
+
+    scalot_plan *row_major = solve_fixture(SCALOT_LAYOUT_ROW_MAJOR, SCALOT_DENSE_MODE_STORED_F64);
+    scalot_plan *column_major = solve_fixture(SCALOT_LAYOUT_COLUMN_MAJOR, SCALOT_DENSE_MODE_ONLINE);
+    check_plan(row_major, "row-major stored");
+    check_plan(column_major, "column-major online");
+    scalot_plan_free(row_major);
+    scalot_plan_free(column_major);
+    check_errors();
+
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed == 0 ? 0 : 1;
+}
