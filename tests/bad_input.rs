@@ -1,0 +1,466 @@
+//! One row per kind of bad input, through the C entry points: the exact status, a message naming the
+//! argument, and no output written.
+
+use std::ffi::{c_int, c_void, CStr};
+use std::ptr::{null, null_mut};
+
+use scalot::ffi::kernel::{
+    scalot_kernel, scalot_kernel_dense_from_cost, scalot_kernel_dense_new, scalot_kernel_free,
+};
+use scalot::ffi::library::scalot_last_error_message;
+use scalot::ffi::plan::{scalot_plan, scalot_plan_free};
+use scalot::ffi::scalot_status;
+use scalot::ffi::sinkhorn::*;
+
+const X: [f64; 6] = [0.0, 0.0, 1.0, 0.0, 0.0, 1.0];
+const Y: [f64; 4] = [0.5, 0.5, 1.0, 1.0];
+
+fn message() -> String {
+    unsafe { CStr::from_ptr(scalot_last_error_message()) }
+        .to_string_lossy()
+        .into_owned()
+}
+
+fn kernel(
+    x: &[f64],
+    n: usize,
+    y: &[f64],
+    m: usize,
+    d: usize,
+    eps: f64,
+) -> (scalot_status, *mut scalot_kernel) {
+    let mut out = null_mut();
+    let status = scalot_kernel_dense_new(x.as_ptr(), n, y.as_ptr(), m, d, 0, 0, eps, 0, &mut out);
+    (status, out)
+}
+
+fn good_kernel() -> *mut scalot_kernel {
+    let (status, k) = kernel(&X, 3, &Y, 2, 2, 0.5);
+    assert_eq!(status, scalot_status::Ok);
+    k
+}
+
+fn solve(
+    k: *const scalot_kernel,
+    a: Option<&[f64]>,
+    n: usize,
+    b: Option<&[f64]>,
+    m: usize,
+    options: *const scalot_sinkhorn_options,
+) -> (scalot_status, *mut scalot_plan) {
+    let mut out = null_mut();
+    let status = scalot_sinkhorn_solve(
+        k,
+        a.map_or(null(), |a| a.as_ptr()),
+        n,
+        b.map_or(null(), |b| b.as_ptr()),
+        m,
+        options,
+        &mut out,
+    );
+    (status, out)
+}
+
+fn expect(what: &str, found: scalot_status, expected: scalot_status, arg: &str) {
+    let message = message();
+    assert_eq!(found, expected, "{what}: {message}");
+    assert!(
+        message.contains(arg),
+        "{what}: message {message:?} does not name {arg}"
+    );
+}
+
+#[test]
+fn kernel_construction_refuses_bad_input() {
+    let nan_x = [0.0, f64::NAN, 1.0, 0.0, 0.0, 1.0];
+    let inf_y = [0.5, f64::INFINITY, 1.0, 1.0];
+    let cases: Vec<(
+        &str,
+        Box<dyn Fn() -> (scalot_status, *mut scalot_kernel)>,
+        scalot_status,
+        &str,
+    )> = vec![
+        (
+            "NULL x",
+            Box::new(|| {
+                let mut out = null_mut();
+                (
+                    scalot_kernel_dense_new(null(), 3, Y.as_ptr(), 2, 2, 0, 0, 0.5, 0, &mut out),
+                    out,
+                )
+            }),
+            scalot_status::NullPointer,
+            "x",
+        ),
+        (
+            "NULL out",
+            Box::new(|| {
+                (
+                    scalot_kernel_dense_new(
+                        X.as_ptr(),
+                        3,
+                        Y.as_ptr(),
+                        2,
+                        2,
+                        0,
+                        0,
+                        0.5,
+                        0,
+                        null_mut(),
+                    ),
+                    null_mut(),
+                )
+            }),
+            scalot_status::NullPointer,
+            "out",
+        ),
+        (
+            "n = 0",
+            Box::new(|| kernel(&X, 0, &Y, 2, 2, 0.5)),
+            scalot_status::EmptyInput,
+            "n",
+        ),
+        (
+            "m = 0",
+            Box::new(|| kernel(&X, 3, &Y, 0, 2, 0.5)),
+            scalot_status::EmptyInput,
+            "m",
+        ),
+        (
+            "d = 0",
+            Box::new(|| kernel(&X, 3, &Y, 2, 0, 0.5)),
+            scalot_status::EmptyInput,
+            "d",
+        ),
+        (
+            "NaN in x",
+            Box::new(move || kernel(&nan_x, 3, &Y, 2, 2, 0.5)),
+            scalot_status::NonFinite,
+            "x[1]",
+        ),
+        (
+            "Inf in y",
+            Box::new(move || kernel(&X, 3, &inf_y, 2, 2, 0.5)),
+            scalot_status::NonFinite,
+            "y[1]",
+        ),
+        (
+            "eps = 0",
+            Box::new(|| kernel(&X, 3, &Y, 2, 2, 0.0)),
+            scalot_status::InvalidArgument,
+            "epsilon",
+        ),
+        (
+            "eps < 0",
+            Box::new(|| kernel(&X, 3, &Y, 2, 2, -1.0)),
+            scalot_status::InvalidArgument,
+            "epsilon",
+        ),
+        (
+            "eps NaN",
+            Box::new(|| kernel(&X, 3, &Y, 2, 2, f64::NAN)),
+            scalot_status::InvalidArgument,
+            "epsilon",
+        ),
+        (
+            "n*d overflow",
+            Box::new(|| kernel(&X, usize::MAX / 2 + 1, &Y, 2, 2, 0.5)),
+            scalot_status::SizeOverflow,
+            "x (n x d)",
+        ),
+        (
+            "n*m overflow",
+            Box::new(|| {
+                let mut out = null_mut();
+                (
+                    scalot_kernel_dense_from_cost(
+                        X.as_ptr(),
+                        usize::MAX / 2 + 1,
+                        4,
+                        0,
+                        0.5,
+                        0,
+                        &mut out,
+                    ),
+                    out,
+                )
+            }),
+            scalot_status::SizeOverflow,
+            "cost (n x m)",
+        ),
+        (
+            "NaN cost",
+            Box::new(|| {
+                let mut out = null_mut();
+                let cost = [1.0, 2.0, f64::NAN, 0.0];
+                (
+                    scalot_kernel_dense_from_cost(cost.as_ptr(), 2, 2, 0, 0.5, 0, &mut out),
+                    out,
+                )
+            }),
+            scalot_status::NonFinite,
+            "cost[2]",
+        ),
+        (
+            "bad layout",
+            Box::new(|| {
+                let mut out = null_mut();
+                (
+                    scalot_kernel_dense_new(
+                        X.as_ptr(),
+                        3,
+                        Y.as_ptr(),
+                        2,
+                        2,
+                        9,
+                        0,
+                        0.5,
+                        0,
+                        &mut out,
+                    ),
+                    out,
+                )
+            }),
+            scalot_status::InvalidArgument,
+            "layout",
+        ),
+        (
+            "bad cost",
+            Box::new(|| {
+                let mut out = null_mut();
+                (
+                    scalot_kernel_dense_new(
+                        X.as_ptr(),
+                        3,
+                        Y.as_ptr(),
+                        2,
+                        2,
+                        0,
+                        -1,
+                        0.5,
+                        0,
+                        &mut out,
+                    ),
+                    out,
+                )
+            }),
+            scalot_status::InvalidArgument,
+            "cost",
+        ),
+        (
+            "bad mode",
+            Box::new(|| {
+                let mut out = null_mut();
+                (
+                    scalot_kernel_dense_new(
+                        X.as_ptr(),
+                        3,
+                        Y.as_ptr(),
+                        2,
+                        2,
+                        0,
+                        0,
+                        0.5,
+                        3,
+                        &mut out,
+                    ),
+                    out,
+                )
+            }),
+            scalot_status::InvalidArgument,
+            "mode",
+        ),
+    ];
+    for (what, call, status, arg) in cases {
+        let (found, out) = call();
+        expect(what, found, status, arg);
+        assert!(out.is_null(), "{what}: an output was written on failure");
+    }
+}
+
+#[test]
+fn solve_refuses_bad_weights_and_sizes() {
+    let k = good_kernel();
+    let a = [0.2, 0.3, 0.5];
+    let b = [0.5, 0.5];
+    let (found, out) = solve(null(), Some(&a), 3, Some(&b), 2, null());
+    expect("NULL kernel", found, scalot_status::NullPointer, "kernel");
+    assert!(
+        out.is_null(),
+        "NULL kernel: an output was written on failure"
+    );
+    let (found, out) = solve(k, Some(&a), 2, Some(&b), 2, null());
+    expect("n mismatch", found, scalot_status::DimensionMismatch, "n");
+    assert!(
+        out.is_null(),
+        "n mismatch: an output was written on failure"
+    );
+    let (found, out) = solve(k, Some(&a), 3, Some(&b), 3, null());
+    expect("m mismatch", found, scalot_status::DimensionMismatch, "m");
+    assert!(
+        out.is_null(),
+        "m mismatch: an output was written on failure"
+    );
+    let (found, out) = solve(k, Some(&[0.2, f64::NAN, 0.5]), 3, Some(&b), 2, null());
+    expect("NaN weight", found, scalot_status::NonFinite, "a[1]");
+    assert!(
+        out.is_null(),
+        "NaN weight: an output was written on failure"
+    );
+    let (found, out) = solve(k, Some(&a), 3, Some(&[f64::INFINITY, 0.5]), 2, null());
+    expect("Inf weight", found, scalot_status::NonFinite, "b[0]");
+    assert!(
+        out.is_null(),
+        "Inf weight: an output was written on failure"
+    );
+    let (found, out) = solve(k, Some(&[0.7, -0.2, 0.5]), 3, Some(&b), 2, null());
+    expect(
+        "negative weight",
+        found,
+        scalot_status::NegativeWeight,
+        "a[1]",
+    );
+    assert!(
+        out.is_null(),
+        "negative weight: an output was written on failure"
+    );
+    let (found, out) = solve(k, Some(&a), 3, Some(&[0.0, 0.0]), 2, null());
+    expect("zero mass", found, scalot_status::ZeroMass, "b");
+    assert!(out.is_null(), "zero mass: an output was written on failure");
+    let (found, out) = solve(k, Some(&a), 3, Some(&[1.0, 1.0]), 2, null());
+    expect("unequal masses", found, scalot_status::MassMismatch, "mass");
+    assert!(
+        out.is_null(),
+        "unequal masses: an output was written on failure"
+    );
+    scalot_kernel_free(k);
+}
+
+#[test]
+fn option_setters_refuse_out_of_range_values() {
+    let mut options = null_mut();
+    assert_eq!(scalot_sinkhorn_options_new(&mut options), scalot_status::Ok);
+    expect(
+        "tolerance 0",
+        scalot_sinkhorn_options_set_tolerance(options, 0.0),
+        scalot_status::InvalidArgument,
+        "tolerance",
+    );
+    expect(
+        "tolerance NaN",
+        scalot_sinkhorn_options_set_tolerance(options, f64::NAN),
+        scalot_status::InvalidArgument,
+        "tolerance",
+    );
+    expect(
+        "0 iterations",
+        scalot_sinkhorn_options_set_max_iterations(options, 0),
+        scalot_status::InvalidArgument,
+        "max_iterations",
+    );
+    expect(
+        "interval 0",
+        scalot_sinkhorn_options_set_check_interval(options, 0),
+        scalot_status::InvalidArgument,
+        "check_interval",
+    );
+    expect(
+        "tau_a < 0",
+        scalot_sinkhorn_options_set_marginal_relaxation(options, -1.0, 1.0),
+        scalot_status::InvalidArgument,
+        "tau_a",
+    );
+    expect(
+        "tau_b NaN",
+        scalot_sinkhorn_options_set_marginal_relaxation(options, 1.0, f64::NAN),
+        scalot_status::InvalidArgument,
+        "tau_b",
+    );
+    expect(
+        "scaling start < 1",
+        scalot_sinkhorn_options_set_epsilon_scaling(options, 0.5, 0.5),
+        scalot_status::InvalidArgument,
+        "start",
+    );
+    expect(
+        "scaling factor 1",
+        scalot_sinkhorn_options_set_epsilon_scaling(options, 10.0, 1.0),
+        scalot_status::InvalidArgument,
+        "factor",
+    );
+    expect(
+        "omega 2",
+        scalot_sinkhorn_options_set_overrelaxation(options, 2.0),
+        scalot_status::InvalidArgument,
+        "omega",
+    );
+    let f = [0.0, f64::NAN, 0.0];
+    let g = [0.0, 0.0];
+    expect(
+        "NaN warm start",
+        scalot_sinkhorn_options_set_warm_start(options, f.as_ptr(), 3, g.as_ptr(), 2),
+        scalot_status::NonFinite,
+        "f[1]",
+    );
+    expect(
+        "NULL options",
+        scalot_sinkhorn_options_set_tolerance(null_mut(), 1e-6),
+        scalot_status::NullPointer,
+        "options",
+    );
+
+    // A warm start whose lengths do not fit the kernel is caught at solve time.
+    let k = good_kernel();
+    let f = [0.0; 4];
+    assert_eq!(
+        scalot_sinkhorn_options_set_warm_start(options, f.as_ptr(), 4, g.as_ptr(), 2),
+        scalot_status::Ok
+    );
+    let (status, plan) = solve(k, None, 3, None, 2, options);
+    expect(
+        "warm start length",
+        status,
+        scalot_status::DimensionMismatch,
+        "f",
+    );
+    assert!(plan.is_null());
+    scalot_sinkhorn_options_free(options);
+    scalot_kernel_free(k);
+}
+
+unsafe extern "C" fn cancel_immediately(
+    user_data: *mut c_void,
+    iteration: usize,
+    _error: f64,
+) -> c_int {
+    *(user_data as *mut usize) = iteration;
+    1
+}
+
+#[test]
+fn the_callback_cancels_and_nothing_is_returned() {
+    let k = good_kernel();
+    let mut options = null_mut();
+    assert_eq!(scalot_sinkhorn_options_new(&mut options), scalot_status::Ok);
+    let mut seen = 0usize;
+    assert_eq!(
+        scalot_sinkhorn_options_set_progress_callback(
+            options,
+            Some(cancel_immediately),
+            &mut seen as *mut usize as *mut c_void
+        ),
+        scalot_status::Ok
+    );
+    scalot_sinkhorn_options_set_tolerance(options, 1e-300);
+    let (status, plan) = solve(k, None, 3, None, 2, options);
+    expect(
+        "cancel",
+        status,
+        scalot_status::Cancelled,
+        "cancelled by the progress callback",
+    );
+    assert!(plan.is_null() && seen >= 1);
+    scalot_plan_free(plan);
+    scalot_sinkhorn_options_free(options);
+    scalot_kernel_free(k);
+}
