@@ -70,16 +70,19 @@ fn expect(what: &str, found: scalot_status, expected: scalot_status, arg: &str) 
     );
 }
 
+/// (what, the call, the expected status, the argument its message must name).
+type KernelRow = (
+    &'static str,
+    Box<dyn Fn() -> (scalot_status, *mut scalot_kernel)>,
+    scalot_status,
+    &'static str,
+);
+
 #[test]
 fn kernel_construction_refuses_bad_input() {
     let nan_x = [0.0, f64::NAN, 1.0, 0.0, 0.0, 1.0];
     let inf_y = [0.5, f64::INFINITY, 1.0, 1.0];
-    let cases: Vec<(
-        &str,
-        Box<dyn Fn() -> (scalot_status, *mut scalot_kernel)>,
-        scalot_status,
-        &str,
-    )> = vec![
+    let cases: Vec<KernelRow> = vec![
         (
             "NULL x",
             Box::new(|| {

@@ -3,8 +3,8 @@
 
 const LOG2_E: f64 = std::f64::consts::LOG2_E;
 // ln 2 split so that k·LN2_HI is exact for |k| < 2^11 (Cody and Waite).
-const LN2_HI: f64 = 6.931_471_803_691_238_164_9e-1;
-const LN2_LO: f64 = 1.908_214_929_270_587_700_02e-10;
+const LN2_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000);
+const LN2_LO: f64 = f64::from_bits(0x3dea_39ef_3579_3c76);
 // Adding 1.5·2^52 rounds to an integer and leaves that integer in the low mantissa bits.
 const SHIFTER: f64 = 6_755_399_441_055_744.0;
 
@@ -49,7 +49,7 @@ mod tests {
     #[test]
     fn agrees_with_libm_to_two_ulp() {
         let mut worst = 0.0f64;
-        let mut x = -708.0;
+        let mut x: f64 = -708.0;
         while x < 709.0 {
             let reference = x.exp();
             worst = worst.max(((exp(x) - reference) / reference).abs());

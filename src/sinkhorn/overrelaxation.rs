@@ -70,7 +70,7 @@ impl Schedule {
 
     /// Records one iteration's error and adapts ω.
     pub fn observe(&mut self, error: f64) {
-        if self.mode != Overrelaxation::Adaptive || !(error > 0.0) {
+        if self.mode != Overrelaxation::Adaptive || error.is_nan() || error <= 0.0 {
             return;
         }
         let Some(start) = self.window_start else {

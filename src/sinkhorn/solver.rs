@@ -391,8 +391,10 @@ mod tests {
             }),
             1000,
         );
-        assert_eq!(stages.len(), 4);
-        assert!((stages[0] - 10.0).abs() < 1e-12 && stages[3] == 0.1);
+        assert_eq!(stages.len(), 3, "{stages:?}");
+        assert!(
+            (stages[0] - 10.0).abs() < 1e-12 && (stages[1] - 1.0).abs() < 1e-12 && stages[2] == 0.1
+        );
         assert_eq!(epsilon_stages(0.1, None, 1000), vec![0.1]);
     }
 }

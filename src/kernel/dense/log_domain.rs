@@ -11,6 +11,9 @@ use crate::numeric::parallel::min_rows_per_task;
 
 const BLOCK: usize = 512;
 
+/// Fills `buf` with the costs of line `l` at the given range of the other side.
+type LineCosts<'a> = dyn Fn(usize, Range<usize>, &mut [f64]) + Sync + 'a;
+
 /// `out_i = log Σ_j exp(v_j − C_ij/ε)`.
 pub(crate) fn log_rows(source: &CostSource, epsilon: f64, v: &[f64], out: &mut [f64]) {
     log_lines(epsilon, v, out, &|i, cols, buf| source.row(i, cols, buf));
@@ -27,12 +30,7 @@ pub(crate) fn log_columns(source: &CostSource, epsilon: f64, u: &[f64], out: &mu
 }
 
 /// `out_l = log Σ_k exp(w_k − c(l, k)/ε)`, where `costs(l, range, buf)` fills a block of line l.
-fn log_lines(
-    epsilon: f64,
-    w: &[f64],
-    out: &mut [f64],
-    costs: &(dyn Fn(usize, Range<usize>, &mut [f64]) + Sync),
-) {
+fn log_lines(epsilon: f64, w: &[f64], out: &mut [f64], costs: &LineCosts<'_>) {
     let len = w.len();
     out.par_iter_mut()
         .with_min_len(min_rows_per_task(len))

@@ -1,0 +1,40 @@
+# scalot: build, demo, tests, install. `make check` is the one command that runs every test.
+PREFIX  ?= /usr/local
+DESTDIR ?=
+LIBDIR  ?= $(PREFIX)/lib
+INCDIR  ?= $(PREFIX)/include
+CARGO   ?= cargo
+VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
+
+.PHONY: build demo check lint test header install clean
+
+build:
+	$(CARGO) build --release
+
+demo:
+	$(CARGO) run --release --example demo
+
+header:
+	SCALOT_UPDATE_HEADER=1 $(CARGO) build
+
+lint:
+	$(CARGO) fmt --check
+	$(CARGO) clippy --all-targets -- -D warnings
+
+test:
+	$(CARGO) test
+
+# Everything: formatting and lints, the Rust, C and valgrind tests, and an installed-copy build.
+check: lint test
+	tests/install.sh
+
+install: build
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR) $(DESTDIR)$(LIBDIR)/pkgconfig
+	install -m 0755 target/release/libscalot.so $(DESTDIR)$(LIBDIR)/libscalot.so
+	install -m 0644 target/release/libscalot.a $(DESTDIR)$(LIBDIR)/libscalot.a
+	install -m 0644 include/scalot.h $(DESTDIR)$(INCDIR)/scalot.h
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCDIR@|$(INCDIR)|' -e 's|@VERSION@|$(VERSION)|' \
+		scalot.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/scalot.pc
+
+clean:
+	$(CARGO) clean
