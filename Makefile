@@ -21,7 +21,9 @@ lint:
 	$(CARGO) fmt --check
 	$(CARGO) clippy --all-targets -- -D warnings
 
+# `cargo test` links tests against the rlib only; the C tests need the static and shared libraries built.
 test:
+	$(CARGO) build
 	$(CARGO) test
 
 # Everything: formatting and lints, the Rust, C and valgrind tests, and an installed-copy build.

@@ -15,6 +15,13 @@ fn compile(linkage: &str) -> PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let dir = artifacts_dir();
     let out = dir.join(format!("c_lifecycle_{linkage}"));
+    for library in ["libscalot.a", "libscalot.so"] {
+        assert!(
+            dir.join(library).exists(),
+            "{} is missing: run `cargo build` before `cargo test` (as `make test` does)",
+            library
+        );
+    }
     let compiler = cc::Build::new()
         .cargo_metadata(false)
         .target(env!("SCALOT_TARGET"))
