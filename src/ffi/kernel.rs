@@ -41,6 +41,15 @@ pub struct scalot_kernel_properties {
     pub bytes: usize,
 }
 
+/// Fails with EMPTY_INPUT, naming `arg`, when a size is 0.
+fn nonzero(arg: &'static str, size: usize) -> crate::Result<()> {
+    if size == 0 {
+        Err(crate::Error::Empty { arg })
+    } else {
+        Ok(())
+    }
+}
+
 /// Builds the dense kernel between the points `x` (n x d) and `y` (m x d), both in `layout`.
 ///
 /// - `x`, `y`: caller-owned coordinates, copied (the kernel does not keep the pointers).
@@ -73,15 +82,9 @@ pub extern "C" fn scalot_kernel_dense_new(
         let layout = enums::layout(layout, "layout")?;
         let cost = enums::cost(cost)?;
         let mode = enums::dense_mode(mode)?;
-        if n == 0 {
-            return Err(crate::Error::Empty { arg: "n" });
-        }
-        if m == 0 {
-            return Err(crate::Error::Empty { arg: "m" });
-        }
-        if d == 0 {
-            return Err(crate::Error::Empty { arg: "d" });
-        }
+        nonzero("n", n)?;
+        nonzero("m", m)?;
+        nonzero("d", d)?;
         let xs = unsafe { input(x, checked_product("x (n x d)", n, d)?, "x") }?;
         let ys = unsafe { input(y, checked_product("y (m x d)", m, d)?, "y") }?;
         let x = PointCloud::new("x", xs, n, d, layout)?;
@@ -113,12 +116,8 @@ pub extern "C" fn scalot_kernel_dense_from_cost(
         let out = unsafe { out_param(out, "out") }?;
         let layout = enums::layout(layout, "layout")?;
         let mode = enums::dense_mode(mode)?;
-        if n == 0 {
-            return Err(crate::Error::Empty { arg: "n" });
-        }
-        if m == 0 {
-            return Err(crate::Error::Empty { arg: "m" });
-        }
+        nonzero("n", n)?;
+        nonzero("m", m)?;
         let costs = unsafe { input(cost, checked_product("cost (n x m)", n, m)?, "cost") }?;
         let kernel: Arc<dyn Kernel> = Arc::new(DenseKernel::from_cost_matrix(
             costs, n, m, layout, epsilon, mode,
