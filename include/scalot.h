@@ -587,6 +587,11 @@ scalot_status scalot_sinkhorn_options_set_progress_callback(scalot_sinkhorn_opti
  * - `out`: receives a new plan (release with scalot_plan_free), also when the iteration limit is reached
  *   first; then scalot_plan_converged reports false.
  *
+ * A balanced solve on which Sinkhorn stalls (after 256 iterations, with the L1 error below 1e-3 of the
+ * mass, its measured rate predicts more than 1000 further ones) finishes with Newton's method on the semi-dual, conjugate gradients on the kernel's
+ * products (Brauer et al. 2017). Its operator passes count as iterations, and it reports progress and
+ * honours cancellation like Sinkhorn.
+ *
  * Statuses: OK; NULL_POINTER (kernel, out); EMPTY_INPUT; DIMENSION_MISMATCH (n, m against the kernel, or a
  * warm start's lengths); NON_FINITE, NEGATIVE_WEIGHT, ZERO_MASS (a, b); MASS_MISMATCH; OUT_OF_MEMORY
  * (a stored kernel's n*m entries); NUMERICAL_FAILURE; CANCELLED; UNSUPPORTED (epsilon-scaling on a kernel

@@ -68,7 +68,7 @@ fn transpose(values: &[f64], rows: usize, cols: usize) -> Vec<f64> {
 fn tight() -> SinkhornOptions {
     let mut options = SinkhornOptions::default();
     options
-        .set_tolerance(1e-13)
+        .set_tolerance(1e-14)
         .unwrap()
         .set_max_iterations(2_000_000)
         .unwrap();
@@ -83,12 +83,16 @@ fn assert_close(what: &str, case: &str, found: f64, expected: f64, tolerance: f6
     );
 }
 
-/// Cases on which Sinkhorn's own iteration stalls (POT's `sinkhorn_log` also stops at a marginal error
-/// of ~5e-6 on them): near-permutation plans whose potentials hinge on entries of ~1e-9. The reference
-/// reached 1e-13 with a Newton polish, which scalot does not have yet; these stay listed until it does.
-const NEEDS_NEWTON_POLISH: [&str; 2] = [
-    "bal027_5x5_d1_uniform_sqeuclidean_r0.01",
-    "bal030_5x5_d1_uniform_euclidean_r0.01",
+/// Potentials the marginals do not determine to 1e-6·ε, with the bound each case allows. Where the plan
+/// falls into blocks joined only by entries of size κ, shifting one block's potentials by δ moves the
+/// marginals by ~κ·δ/ε, so a marginal error e leaves δ free to ~ε·e/κ, for the reference as for scalot:
+/// - bal027: row 0 and column 1 hang on entries of 1.1e-9; e = 1.45e-14 gives δ ~ 7e-6·ε;
+/// - bal030: two blocks joined by entries of ~2e-14; e = 1.1e-14 gives δ ~ 0.5·ε.
+///
+/// Their costs, objectives and plans are still checked in full.
+const ILL_CONDITIONED_POTENTIALS: [(&str, f64); 2] = [
+    ("bal027_5x5_d1_uniform_sqeuclidean_r0.01", 2e-5),
+    ("bal030_5x5_d1_uniform_euclidean_r0.01", 0.5),
 ];
 
 #[test]
@@ -97,9 +101,6 @@ fn balanced_fixtures_match_the_reference() {
     let mut failures = Vec::new();
     for json in fixtures.field("cases").array() {
         let case = Case::from_json(json);
-        if NEEDS_NEWTON_POLISH.contains(&case.name.as_str()) {
-            continue;
-        }
         let result = std::panic::catch_unwind(|| check_balanced_case(&case, json));
         if let Err(panic) = result {
             failures.push(panic.downcast_ref::<String>().cloned().unwrap_or_default());
@@ -115,9 +116,14 @@ fn balanced_fixtures_match_the_reference() {
 
 fn check_balanced_case(case: &Case, json: &common::json::Json) {
     {
+        // At least as tight as the reference converged; a few cases sit at float64's floor above 1e-14.
+        let mut options = tight();
+        options
+            .set_tolerance(1e-14_f64.max(2.0 * json.field("marginal_error_l1").num()))
+            .unwrap();
         let plan = case.solve(
             &case.kernel(DenseMode::StoredF64, Layout::RowMajor),
-            &tight(),
+            &options,
         );
         let name = &case.name;
         assert!(
@@ -148,6 +154,11 @@ fn check_balanced_case(case: &Case, json: &common::json::Json) {
             1e-6,
         );
 
+        let potential_tolerance = ILL_CONDITIONED_POTENTIALS
+            .iter()
+            .find(|(ill, _)| *ill == name)
+            .map_or(1e-6, |&(_, tolerance)| tolerance)
+            * case.eps;
         let (f, g) = plan.potentials();
         let (f_ref, g_ref) = (json.field("f").vector(), json.field("g").vector());
         let shift = f
@@ -159,13 +170,13 @@ fn check_balanced_case(case: &Case, json: &common::json::Json) {
             / case.a.iter().sum::<f64>();
         for (i, (fi, ri)) in f.iter().zip(&f_ref).enumerate() {
             assert!(
-                (fi - shift - ri).abs() <= 1e-6 * case.eps,
+                (fi - shift - ri).abs() <= potential_tolerance,
                 "{name}: f[{i}] = {fi} (shift {shift}), expected {ri}"
             );
         }
         for (j, (gj, rj)) in g.iter().zip(&g_ref).enumerate() {
             assert!(
-                (gj + shift - rj).abs() <= 1e-6 * case.eps,
+                (gj + shift - rj).abs() <= potential_tolerance,
                 "{name}: g[{j}] = {gj} (shift {shift}), expected {rj}"
             );
         }

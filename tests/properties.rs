@@ -307,3 +307,52 @@ fn the_gradient_matches_finite_differences_of_the_objective() {
         );
     }
 }
+
+/// One-dimensional clouds at small ε: the plan is nearly a permutation, and Sinkhorn's rate so close to 1
+/// that plain (over-relaxed) Sinkhorn needs about 2,700 iterations to reach 1e-9 here.
+fn stalling_problem() -> (Arc<dyn Kernel>, Vec<f64>, Vec<f64>) {
+    let mut rng = Rng(3);
+    let n = 10;
+    let (x, y) = (rng.points(n, 1, 0.0), rng.points(n, 1, 0.0));
+    let k = kernel(&x, &y, 1, 1e-3, DenseMode::StoredF64);
+    (k, vec![1.0 / n as f64; n], vec![1.0 / n as f64; n])
+}
+
+#[test]
+fn a_stalled_solve_is_finished_by_newton() {
+    let (k, a, b) = stalling_problem();
+    let plan = run(&k, &a, &b, &options(1e-9));
+    assert!(plan.converged() && plan.iterations() < 1_500, "{plan:?}");
+    let (rows, cols) = plan.marginals();
+    let error: f64 = rows
+        .iter()
+        .zip(&a)
+        .chain(cols.iter().zip(&b))
+        .map(|(r, w)| (r - w).abs())
+        .sum();
+    assert!(error < 1e-9, "{error:e}");
+    // The duality gap of a plan that is optimal for its own marginals is ⟨f, r − a⟩ + ⟨g, c − b⟩.
+    let (f, g) = plan.potentials();
+    let largest = f.iter().chain(g).fold(0.0_f64, |m, p| m.max(p.abs()));
+    let gap = (plan.regularized_objective() - plan.dual_objective()).abs();
+    assert!(gap <= error * largest + 1e-15, "gap {gap:e}");
+}
+
+#[test]
+fn newton_reports_progress_and_can_be_cancelled() {
+    let (k, a, b) = stalling_problem();
+    let (wa, wb) = (
+        Weights::new("a", Some(&a), a.len()).unwrap(),
+        Weights::new("b", Some(&b), b.len()).unwrap(),
+    );
+    let mut last = 0;
+    let result = scalot::solve_with_progress(&k, &wa, &wb, &options(1e-12), &mut |p| {
+        assert!(p.iteration >= last);
+        last = p.iteration;
+        p.iteration < 300
+    });
+    assert!(
+        matches!(result, Err(scalot::Error::Cancelled { iteration }) if iteration >= 300),
+        "{result:?}"
+    );
+}

@@ -1,6 +1,7 @@
 //! Entropic optimal transport by Sinkhorn's algorithm, balanced or with KL-relaxed marginals, on any
 //! [`Kernel`](crate::kernel::Kernel).
 
+mod newton;
 mod options;
 mod overrelaxation;
 mod plan;

@@ -9,6 +9,7 @@
 
 use std::sync::Arc;
 
+use super::newton::SemiDual;
 use super::options::{EpsilonScaling, Progress, SinkhornOptions};
 use super::overrelaxation::{Overrelaxation, Schedule};
 use super::plan::{Scaled, TransportPlan};
@@ -21,6 +22,15 @@ use crate::threads;
 const MASS_TOLERANCE: f64 = 1e-6;
 /// Intermediate ε stages stop at this tolerance, or at the final one if that is looser.
 const STAGE_TOLERANCE: f64 = 1e-3;
+/// A balanced stage switches to Newton's method when, after this many iterations, …
+const NEWTON_AFTER: usize = 256;
+/// … Sinkhorn's measured rate predicts more than this many further iterations to the tolerance.
+const NEWTON_WHEN_REMAINING: f64 = 1000.0;
+/// … and the L1 marginal error is below this fraction of the mass: Newton's local regime. Further out,
+/// Sinkhorn's multiplicative updates move mass between distant blocks far better than a Newton step.
+const NEWTON_BELOW: f64 = 1e-3;
+/// Iterations over which that rate is measured.
+const RATE_WINDOW: usize = 64;
 
 /// Solves with no progress callback.
 pub fn solve(
@@ -158,6 +168,8 @@ struct Stage<'a> {
     lambda_a: f64,
     lambda_b: f64,
     epsilon: f64,
+    /// The target marginals' total mass (of b, for a balanced problem's column error).
+    mass: f64,
     balanced: bool,
     tolerance: f64,
     check_interval: usize,
@@ -190,6 +202,7 @@ impl<'a> Stage<'a> {
             lambda_a: lambda(tau_a),
             lambda_b: lambda(tau_b),
             epsilon,
+            mass: b.mass(),
             balanced: options.is_balanced(),
             tolerance,
             check_interval: options.check_interval(),
@@ -256,6 +269,10 @@ impl<'a> Stage<'a> {
         // The column error of the current state, known from the sweep that produced it.
         let mut column_error = 0.0;
 
+        let mut stall = StallDetector::default();
+        let mut newton_failed = false;
+        let stage_start = *iterations;
+
         let mut x = vec![0.0; m];
         let (mut s, mut r, mut y) = (vec![0.0; n], vec![0.0; n], vec![0.0; m]);
         let (mut u_next, mut v_next) = (vec![0.0; n], vec![0.0; m]);
@@ -309,6 +326,42 @@ impl<'a> Stage<'a> {
                 state.converged = true;
                 break;
             }
+            if self.balanced
+                && !newton_failed
+                && stall.remaining(*iterations, error, self.tolerance) > NEWTON_WHEN_REMAINING
+                && *iterations - stage_start >= NEWTON_AFTER
+                && error < NEWTON_BELOW * self.mass
+            {
+                let (_, g_total) = state.total_potentials();
+                let semi_dual = SemiDual {
+                    kernel: self.kernel.as_ref(),
+                    a: self.a,
+                    b: self.b,
+                    log_b: &self.log_b,
+                    epsilon: eps,
+                };
+                let polished = semi_dual.polish(
+                    g_total,
+                    self.tolerance,
+                    max_iterations - *iterations,
+                    iterations,
+                    &mut |iteration, error| {
+                        progress(Progress {
+                            iteration,
+                            error,
+                            epsilon: eps,
+                        })
+                    },
+                )?;
+                state = polished.state;
+                if state.converged {
+                    break;
+                }
+                newton_failed = !polished.progressing;
+                column_error = polished.error;
+                schedule = Schedule::new(self.overrelaxation);
+                continue;
+            }
             column_error = self
                 .b
                 .iter()
@@ -341,6 +394,32 @@ impl<'a> Stage<'a> {
             }
         }
         Ok(state)
+    }
+}
+
+/// Predicts how many more iterations Sinkhorn needs, from the error's decay over the last window.
+#[derive(Default)]
+struct StallDetector {
+    window_start: Option<(usize, f64)>,
+    remaining: f64,
+}
+
+impl StallDetector {
+    fn remaining(&mut self, iteration: usize, error: f64, tolerance: f64) -> f64 {
+        match self.window_start {
+            Some((start, start_error)) if iteration - start >= RATE_WINDOW => {
+                let rate = (error / start_error).powf(1.0 / (iteration - start) as f64);
+                self.remaining = if rate < 1.0 {
+                    (tolerance / error).ln() / rate.ln()
+                } else {
+                    f64::INFINITY
+                };
+                self.window_start = Some((iteration, error));
+            }
+            Some(_) => {}
+            None => self.window_start = Some((iteration, error)),
+        }
+        self.remaining
     }
 }
 
