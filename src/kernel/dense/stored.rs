@@ -2,6 +2,7 @@
 //! Every product reads the matrix once from memory, so its speed is the machine's read bandwidth; a
 //! Sinkhorn iteration is one [`Gibbs::sweep`], a single read of the matrix.
 
+use std::ops::Range;
 use std::sync::Arc;
 
 use rayon::prelude::*;
@@ -87,7 +88,7 @@ impl<T: Storage> StoredGibbs<T> {
 }
 
 /// `Σ_j row_j x_j` in f64, with independent accumulators so the loop vectorises.
-#[inline]
+#[inline(always)]
 fn row_dot<T: Storage>(row: &[T], x: &[f64]) -> f64 {
     let mut acc = [0.0f64; 8];
     let mut rows = row.chunks_exact(8);
@@ -107,11 +108,63 @@ fn row_dot<T: Storage>(row: &[T], x: &[f64]) -> f64 {
 }
 
 /// `acc_j += scale · row_j`.
-#[inline]
+#[inline(always)]
 fn row_axpy<T: Storage>(scale: f64, row: &[T], acc: &mut [f64]) {
     for (a, r) in acc.iter_mut().zip(row) {
         *a += scale * r.to_f64();
     }
+}
+
+/// A sweep's work on a range of rows: `s_i = G_i·x`, `r_i = row_update(i, s_i)`, `acc += r_i G_i`.
+/// Rows are read twice, the second time from cache: one pass over memory per iteration.
+#[inline(always)]
+fn sweep_rows_generic<T: Storage>(
+    gibbs: &StoredGibbs<T>,
+    rows: Range<usize>,
+    x: &[f64],
+    row_update: &(dyn Fn(usize, f64) -> f64 + Sync),
+    out: &mut [(f64, f64)],
+    acc: &mut [f64],
+) {
+    for (local, i) in rows.enumerate() {
+        let row = gibbs.row_slice(i);
+        let si = row_dot(row, x);
+        let ri = row_update(i, si);
+        row_axpy(ri, row, acc);
+        out[local] = (si, ri);
+    }
+}
+
+/// The same loop compiled for AVX2, whose four-wide f64 vectors double the baseline's throughput: the
+/// sweep is then limited by memory, not by conversions and additions. Multiplications and additions
+/// stay unfused, so both versions give identical bits.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn sweep_rows_avx2<T: Storage>(
+    gibbs: &StoredGibbs<T>,
+    rows: Range<usize>,
+    x: &[f64],
+    row_update: &(dyn Fn(usize, f64) -> f64 + Sync),
+    out: &mut [(f64, f64)],
+    acc: &mut [f64],
+) {
+    sweep_rows_generic(gibbs, rows, x, row_update, out, acc)
+}
+
+fn sweep_rows<T: Storage>(
+    gibbs: &StoredGibbs<T>,
+    rows: Range<usize>,
+    x: &[f64],
+    row_update: &(dyn Fn(usize, f64) -> f64 + Sync),
+    out: &mut [(f64, f64)],
+    acc: &mut [f64],
+) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the processor supports AVX2, checked just above.
+        return unsafe { sweep_rows_avx2(gibbs, rows, x, row_update, out, acc) };
+    }
+    sweep_rows_generic(gibbs, rows, x, row_update, out, acc)
 }
 
 impl<T: Storage> Gibbs for StoredGibbs<T> {
@@ -162,16 +215,7 @@ impl<T: Storage> Gibbs for StoredGibbs<T> {
             LEAF_ENTRIES,
             &mut row_results,
             1,
-            &|rows, out, acc| {
-                for (local, i) in rows.enumerate() {
-                    // The row is read twice, the second time from cache: one pass over memory per iteration.
-                    let row = self.row_slice(i);
-                    let si = row_dot(row, x);
-                    let ri = row_update(i, si);
-                    row_axpy(ri, row, acc);
-                    out[local] = (si, ri);
-                }
-            },
+            &|rows, out, acc| sweep_rows(self, rows, x, row_update, out, acc),
         );
         for ((si, ri), &(s_value, r_value)) in s.iter_mut().zip(r.iter_mut()).zip(&row_results) {
             *si = s_value;

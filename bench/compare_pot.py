@@ -1,0 +1,150 @@
+#!/usr/bin/env python3
+"""scalot against POT on the same data, in one process.
+
+    python3 bench/compare_pot.py [n ...]        (default n = 1000 4000 10000)
+
+Creates bench/.venv with NumPy and POT on first use, builds the release cdylib with cargo, and loads it
+through ctypes. For each n (= m, d = 16, two Gaussian clouds, squared Euclidean cost, eps = 0.05 x mean
+cost) it prints the time per iteration of POT's `sinkhorn` (linear domain) and `sinkhorn_log`, and of
+scalot's stored-f32 and stored-f64 dense kernels, then solves to convergence with POT `sinkhorn` and
+scalot and compares the transport costs <P, C>.
+
+Time per iteration is (t(long) - t(short)) / (long - short), which leaves out the setup both libraries
+do once (POT: K = exp(-M/eps); scalot: the operator), and is the median of REPEATS runs.
+"""
+
+import ctypes
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+VENV = os.path.join(ROOT, "bench", ".venv")
+REPEATS = 3
+D = 16
+
+
+def ensure_venv():
+    python = os.path.join(VENV, "bin", "python")
+    if os.path.realpath(sys.prefix) == os.path.realpath(VENV):
+        return
+    if not os.path.exists(python):
+        subprocess.check_call([sys.executable, "-m", "venv", VENV])
+        subprocess.check_call([python, "-m", "pip", "install", "-q", "numpy", "pot"])
+    os.execv(python, [python, *sys.argv])
+
+
+ensure_venv()
+
+import numpy as np  # noqa: E402
+import ot  # noqa: E402
+
+
+def load_scalot():
+    subprocess.check_call(["cargo", "build", "--release", "--quiet"], cwd=ROOT)
+    lib = ctypes.CDLL(os.path.join(ROOT, "target", "release", "libscalot.so"))
+    p, sz, dbl, i32 = ctypes.c_void_p, ctypes.c_size_t, ctypes.c_double, ctypes.c_int
+    dptr = ctypes.POINTER(ctypes.c_double)
+    signatures = {
+        "scalot_kernel_dense_new": [dptr, sz, dptr, sz, sz, i32, i32, dbl, i32, ctypes.POINTER(p)],
+        "scalot_kernel_free": [p],
+        "scalot_sinkhorn_options_new": [ctypes.POINTER(p)],
+        "scalot_sinkhorn_options_free": [p],
+        "scalot_sinkhorn_options_set_tolerance": [p, dbl],
+        "scalot_sinkhorn_options_set_max_iterations": [p, sz],
+        "scalot_sinkhorn_solve": [p, dptr, sz, dptr, sz, p, ctypes.POINTER(p)],
+        "scalot_plan_free": [p],
+        "scalot_plan_transport_cost": [p, dptr],
+        "scalot_plan_iterations": [p, ctypes.POINTER(sz)],
+    }
+    for name, args in signatures.items():
+        getattr(lib, name).argtypes = args
+        getattr(lib, name).restype = i32 if not name.endswith("_free") else None
+    lib.scalot_last_error_message.restype = ctypes.c_char_p
+    return lib
+
+
+class Scalot:
+    STORED_F64, STORED_F32 = 0, 1
+
+    def __init__(self, lib):
+        self.lib = lib
+
+    def check(self, status):
+        if status != 0:
+            raise RuntimeError(self.lib.scalot_last_error_message().decode())
+
+    def solve(self, x, y, eps, mode, tolerance, iterations):
+        """(transport cost, iterations) of one solve, the kernel built inside it as a user would."""
+        lib, dptr = self.lib, ctypes.POINTER(ctypes.c_double)
+        kernel, options, plan = ctypes.c_void_p(), ctypes.c_void_p(), ctypes.c_void_p()
+        try:
+            self.check(lib.scalot_kernel_dense_new(
+                x.ctypes.data_as(dptr), x.shape[0], y.ctypes.data_as(dptr), y.shape[0], D,
+                0, 0, eps, mode, ctypes.byref(kernel)))
+            self.check(lib.scalot_sinkhorn_options_new(ctypes.byref(options)))
+            self.check(lib.scalot_sinkhorn_options_set_tolerance(options, tolerance))
+            self.check(lib.scalot_sinkhorn_options_set_max_iterations(options, iterations))
+            self.check(lib.scalot_sinkhorn_solve(kernel, None, x.shape[0], None, y.shape[0],
+                                                 options, ctypes.byref(plan)))
+            cost, done = ctypes.c_double(), ctypes.c_size_t()
+            self.check(lib.scalot_plan_transport_cost(plan, ctypes.byref(cost)))
+            self.check(lib.scalot_plan_iterations(plan, ctypes.byref(done)))
+            return cost.value, done.value
+        finally:
+            lib.scalot_plan_free(plan)
+            lib.scalot_sinkhorn_options_free(options)
+            lib.scalot_kernel_free(kernel)
+
+
+def per_iteration(run, short, long):
+    def seconds(iterations):
+        start = time.perf_counter()
+        run(iterations)
+        return time.perf_counter() - start
+
+    return statistics.median(
+        (seconds(long) - seconds(short)) / (long - short) for _ in range(REPEATS))
+
+
+def main():
+    sizes = [int(a) for a in sys.argv[1:]] or [1000, 4000, 10000]
+    scalot = Scalot(load_scalot())
+    print(f"numpy {np.__version__}, POT {ot.__version__}, {os.cpu_count()} cpus; ms per iteration")
+    print(f"{'n':>6} {'method':>16} {'ms/iter':>10} {'vs scalot f32':>14}")
+    for n in sizes:
+        rng = np.random.default_rng(n)
+        x = rng.standard_normal((n, D))
+        y = rng.standard_normal((n, D)) + 1.0
+        a = np.full(n, 1.0 / n)
+        M = ot.dist(x, y)
+        eps = 0.05 * M.mean()
+
+        def pot(method):
+            return lambda k: ot.sinkhorn(a, a, M, eps, method=method, numItermax=k, stopThr=0.0)
+
+        def ours(mode):
+            return lambda k: scalot.solve(x, y, eps, mode, 1e-300, k)
+
+        times = {
+            "scalot f32": per_iteration(ours(Scalot.STORED_F32), 10, 110),
+            "scalot f64": per_iteration(ours(Scalot.STORED_F64), 10, 110),
+            "POT sinkhorn": per_iteration(pot("sinkhorn"), 10, 110),
+            "POT sinkhorn_log": per_iteration(pot("sinkhorn_log"), 5, 25),
+        }
+        for method, t in times.items():
+            print(f"{n:>6} {method:>16} {1e3 * t:>10.3f} {t / times['scalot f32']:>13.1f}x")
+
+        plan = ot.sinkhorn(a, a, M, eps, method="sinkhorn", numItermax=100000, stopThr=1e-12)
+        reference = float(np.sum(plan * M))
+        for name, mode in (("f32", Scalot.STORED_F32), ("f64", Scalot.STORED_F64)):
+            cost, iterations = scalot.solve(x, y, eps, mode, 1e-9, 100000)
+            print(f"{n:>6} transport cost: POT {reference:.12g}, scalot {name} {cost:.12g} "
+                  f"({iterations} iterations), relative difference {abs(cost - reference) / reference:.2e}")
+        sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
