@@ -1,6 +1,8 @@
-//! Compiles tests/c/lifecycle.c with the system C compiler (found by the `cc` crate) under
-//! -Wall -Wextra -Werror, links it against the staticlib and the cdylib, runs both, and runs the static
-//! build under valgrind's leak checker when valgrind is installed.
+//! Compiles the native test programs with the system compilers (found by the `cc` crate) under
+//! -Wall -Wextra -Werror, links them against the staticlib and the cdylib, runs them, and runs the static
+//! builds under valgrind's leak checker when valgrind is installed:
+//! - tests/c/lifecycle.c (C11), the C API itself;
+//! - tests/cpp/bindings.cpp (C++17), the header-only C++ binding in bindings/cpp.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -11,10 +13,29 @@ fn artifacts_dir() -> PathBuf {
     exe.parent().and_then(Path::parent).unwrap().to_path_buf()
 }
 
-fn compile(linkage: &str) -> PathBuf {
+/// A test program: its source, and whether it is C++.
+struct Program {
+    source: &'static str,
+    cpp: bool,
+}
+
+const C_LIFECYCLE: Program = Program {
+    source: "tests/c/lifecycle.c",
+    cpp: false,
+};
+const CPP_BINDINGS: Program = Program {
+    source: "tests/cpp/bindings.cpp",
+    cpp: true,
+};
+
+fn compile(program: &Program, linkage: &str) -> PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let dir = artifacts_dir();
-    let out = dir.join(format!("c_lifecycle_{linkage}"));
+    let stem = Path::new(program.source)
+        .file_stem()
+        .unwrap()
+        .to_string_lossy();
+    let out = dir.join(format!("native_{stem}_{linkage}"));
     for library in ["libscalot.a", "libscalot.so"] {
         assert!(
             dir.join(library).exists(),
@@ -23,6 +44,7 @@ fn compile(linkage: &str) -> PathBuf {
         );
     }
     let compiler = cc::Build::new()
+        .cpp(program.cpp)
         .cargo_metadata(false)
         .target(env!("SCALOT_TARGET"))
         .host(env!("SCALOT_TARGET"))
@@ -30,10 +52,16 @@ fn compile(linkage: &str) -> PathBuf {
         .get_compiler();
     let mut command = compiler.to_command();
     command
-        .args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-g"])
+        .arg(if program.cpp {
+            "-std=c++17"
+        } else {
+            "-std=c11"
+        })
+        .args(["-Wall", "-Wextra", "-Werror", "-g"])
         .arg(format!("-I{}", root.join("include").display()))
+        .arg(format!("-I{}", root.join("bindings/cpp").display()))
         .arg(format!("-I{}", root.join("tests/c").display()))
-        .arg(root.join("tests/c/lifecycle.c"))
+        .arg(root.join(program.source))
         .arg("-o")
         .arg(&out);
     match linkage {
@@ -48,7 +76,8 @@ fn compile(linkage: &str) -> PathBuf {
     let status = command.status().expect("the C compiler runs");
     assert!(
         status.success(),
-        "compiling lifecycle.c against the {linkage} library failed"
+        "compiling {} against the {linkage} library failed",
+        program.source
     );
     out
 }
@@ -65,10 +94,10 @@ fn run(program: &Path) -> String {
     stdout
 }
 
-#[test]
-fn c_lifecycle_against_the_static_library() {
-    let program = compile("static");
-    let stdout = run(&program);
+/// Runs the static build, then the same binary under valgrind's leak checker.
+fn run_with_leak_check(program: &Program) {
+    let binary = compile(program, "static");
+    let stdout = run(&binary);
     assert!(stdout.contains(" passed, 0 failed"), "{stdout}");
 
     if Command::new("valgrind").arg("--version").output().is_ok() {
@@ -80,12 +109,13 @@ fn c_lifecycle_against_the_static_library() {
                     .join("tests/c/valgrind.supp")
                     .display()
             ))
-            .arg(&program)
+            .arg(&binary)
             .output()
             .unwrap();
         assert!(
             output.status.success(),
-            "valgrind found errors:\n{}",
+            "valgrind found errors in {}:\n{}",
+            program.source,
             String::from_utf8_lossy(&output.stderr)
         );
     } else {
@@ -94,7 +124,23 @@ fn c_lifecycle_against_the_static_library() {
 }
 
 #[test]
+fn c_lifecycle_against_the_static_library() {
+    run_with_leak_check(&C_LIFECYCLE);
+}
+
+#[test]
 fn c_lifecycle_against_the_shared_library() {
-    let stdout = run(&compile("shared"));
+    let stdout = run(&compile(&C_LIFECYCLE, "shared"));
+    assert!(stdout.contains(" passed, 0 failed"), "{stdout}");
+}
+
+#[test]
+fn cpp_bindings_against_the_static_library() {
+    run_with_leak_check(&CPP_BINDINGS);
+}
+
+#[test]
+fn cpp_bindings_against_the_shared_library() {
+    let stdout = run(&compile(&CPP_BINDINGS, "shared"));
     assert!(stdout.contains(" passed, 0 failed"), "{stdout}");
 }

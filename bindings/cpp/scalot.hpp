@@ -1,0 +1,337 @@
+// scalot.hpp: header-only C++17 binding of the scalot C API (include/scalot.h).
+//
+// Every C function has a wrapper here. Handles are move-only RAII classes over std::unique_ptr with a
+// stateless deleter; every fallible call goes through check(), which throws scalot::Error carrying the
+// status and the library's message. Matrices are passed as (pointer, rows, cols, Layout) views and never
+// copied; plan queries either return std::vector<double> or fill a caller's buffer.
+#ifndef SCALOT_HPP
+#define SCALOT_HPP
+
+#include <cstddef>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "scalot.h"
+
+namespace scalot {
+
+enum class Layout : int { RowMajor = SCALOT_LAYOUT_ROW_MAJOR, ColumnMajor = SCALOT_LAYOUT_COLUMN_MAJOR };
+enum class Cost : int {
+  SqEuclidean = SCALOT_COST_SQ_EUCLIDEAN,
+  Euclidean = SCALOT_COST_EUCLIDEAN,
+  NegDot = SCALOT_COST_NEG_DOT,
+};
+enum class DenseMode : int {
+  StoredF64 = SCALOT_DENSE_MODE_STORED_F64,
+  StoredF32 = SCALOT_DENSE_MODE_STORED_F32,
+  Online = SCALOT_DENSE_MODE_ONLINE,
+};
+
+// A failed call: the status and the message scalot_last_error_message() gave on the failing thread.
+class Error : public std::runtime_error {
+ public:
+  Error(scalot_status status, const std::string &message)
+      : std::runtime_error(message), status_(status) {}
+  scalot_status status() const noexcept { return status_; }
+  const char *status_name() const noexcept { return scalot_status_name(static_cast<int>(status_)); }
+
+ private:
+  scalot_status status_;
+};
+
+// Throws scalot::Error unless `status` is OK. The message is copied at once: it is per-thread and the
+// next failing call on this thread replaces it.
+inline void check(scalot_status status) {
+  if (status != SCALOT_STATUS_OK) {
+    throw Error(status, scalot_last_error_message());
+  }
+}
+
+inline std::string version() { return scalot_version(); }
+
+inline void set_num_threads(std::size_t threads) { check(scalot_set_num_threads(threads)); }
+
+inline std::size_t num_threads() {
+  std::size_t out = 0;
+  check(scalot_num_threads(&out));
+  return out;
+}
+
+// A read-only matrix view: `rows` x `cols` doubles at `data`, in `layout`.
+struct MatrixView {
+  const double *data;
+  std::size_t rows;
+  std::size_t cols;
+  Layout layout = Layout::RowMajor;
+};
+
+namespace detail {
+struct KernelDeleter {
+  void operator()(scalot_kernel *k) const noexcept { scalot_kernel_free(k); }
+};
+struct PlanDeleter {
+  void operator()(scalot_plan *p) const noexcept { scalot_plan_free(p); }
+};
+struct OptionsDeleter {
+  void operator()(scalot_sinkhorn_options *o) const noexcept { scalot_sinkhorn_options_free(o); }
+};
+}  // namespace detail
+
+// An immutable entropic kernel; it may be shared by solves on several threads.
+class Kernel {
+ public:
+  // The dense kernel between the points x (n x d) and y (m x d).
+  static Kernel dense(const MatrixView &x, const MatrixView &y, Cost cost, double epsilon,
+                      DenseMode mode = DenseMode::StoredF64) {
+    if (x.layout != y.layout) {
+      throw std::invalid_argument("scalot::Kernel::dense: x and y must share a layout");
+    }
+    if (x.cols != y.cols) {
+      throw std::invalid_argument("scalot::Kernel::dense: x and y have different dimensions");
+    }
+    scalot_kernel *out = nullptr;
+    check(scalot_kernel_dense_new(x.data, x.rows, y.data, y.rows, x.cols, static_cast<int>(x.layout),
+                                  static_cast<int>(cost), epsilon, static_cast<int>(mode), &out));
+    return Kernel(out);
+  }
+
+  // The dense kernel of a caller's n x m cost matrix, which is copied.
+  static Kernel dense_from_cost(const MatrixView &cost, double epsilon,
+                                DenseMode mode = DenseMode::StoredF64) {
+    scalot_kernel *out = nullptr;
+    check(scalot_kernel_dense_from_cost(cost.data, cost.rows, cost.cols,
+                                        static_cast<int>(cost.layout), epsilon,
+                                        static_cast<int>(mode), &out));
+    return Kernel(out);
+  }
+
+  scalot_kernel_properties info() const {
+    scalot_kernel_properties out{};
+    check(scalot_kernel_info(get(), &out));
+    return out;
+  }
+
+  const scalot_kernel *get() const noexcept { return handle_.get(); }
+
+ private:
+  explicit Kernel(scalot_kernel *k) : handle_(k) {}
+  std::unique_ptr<scalot_kernel, detail::KernelDeleter> handle_;
+};
+
+// Solver options with chainable setters; each setter validates at once and throws on a bad value.
+class SinkhornOptions {
+ public:
+  SinkhornOptions() {
+    scalot_sinkhorn_options *out = nullptr;
+    check(scalot_sinkhorn_options_new(&out));
+    handle_.reset(out);
+  }
+
+  SinkhornOptions &tolerance(double value) {
+    check(scalot_sinkhorn_options_set_tolerance(get(), value));
+    return *this;
+  }
+  SinkhornOptions &max_iterations(std::size_t value) {
+    check(scalot_sinkhorn_options_set_max_iterations(get(), value));
+    return *this;
+  }
+  SinkhornOptions &check_interval(std::size_t value) {
+    check(scalot_sinkhorn_options_set_check_interval(get(), value));
+    return *this;
+  }
+  // KL-relaxed marginals; infinity keeps a side exact.
+  SinkhornOptions &marginal_relaxation(double tau_a, double tau_b) {
+    check(scalot_sinkhorn_options_set_marginal_relaxation(get(), tau_a, tau_b));
+    return *this;
+  }
+  SinkhornOptions &epsilon_scaling(double start, double factor) {
+    check(scalot_sinkhorn_options_set_epsilon_scaling(get(), start, factor));
+    return *this;
+  }
+  // 0 chooses omega adaptively (the default).
+  SinkhornOptions &overrelaxation(double omega) {
+    check(scalot_sinkhorn_options_set_overrelaxation(get(), omega));
+    return *this;
+  }
+  // The vectors are copied; two empty vectors clear the warm start.
+  SinkhornOptions &warm_start(const std::vector<double> &f, const std::vector<double> &g) {
+    check(scalot_sinkhorn_options_set_warm_start(get(), f.empty() ? nullptr : f.data(), f.size(),
+                                                 g.empty() ? nullptr : g.data(), g.size()));
+    return *this;
+  }
+  // `callback` runs on the solving thread and must outlive the solves that use these options. It gets
+  // (iteration, error) and returns false to cancel; an exception it throws also cancels the solve, and
+  // is rethrown by solve().
+  template <typename F>
+  SinkhornOptions &progress(F callback) {
+    progress_ = std::make_shared<Progress>(Progress{std::move(callback), nullptr});
+    check(scalot_sinkhorn_options_set_progress_callback(get(), &SinkhornOptions::trampoline,
+                                                        progress_.get()));
+    return *this;
+  }
+
+  scalot_sinkhorn_options *get() const noexcept { return handle_.get(); }
+
+  // An exception thrown by the callback during the last solve, if any (then cleared).
+  std::exception_ptr take_callback_exception() const noexcept {
+    return progress_ ? std::exchange(progress_->exception, nullptr) : nullptr;
+  }
+
+ private:
+  struct Progress {
+    std::function<bool(std::size_t, double)> callback;
+    std::exception_ptr exception;
+  };
+
+  static int trampoline(void *user_data, std::size_t iteration, double error) noexcept {
+    auto *progress = static_cast<Progress *>(user_data);
+    try {
+      return progress->callback(iteration, error) ? 0 : 1;
+    } catch (...) {
+      progress->exception = std::current_exception();
+      return 1;
+    }
+  }
+
+  std::unique_ptr<scalot_sinkhorn_options, detail::OptionsDeleter> handle_;
+  std::shared_ptr<Progress> progress_;
+};
+
+// A solved transport plan. Queries never form the n x m matrix, except to_dense().
+class Plan {
+ public:
+  explicit Plan(scalot_plan *p) : handle_(p) {}
+
+  std::pair<std::size_t, std::size_t> shape() const {
+    std::size_t n = 0, m = 0;
+    check(scalot_plan_shape(get(), &n, &m));
+    return {n, m};
+  }
+  std::size_t rows() const { return shape().first; }
+  std::size_t cols() const { return shape().second; }
+
+  bool converged() const {
+    bool out = false;
+    check(scalot_plan_converged(get(), &out));
+    return out;
+  }
+  std::size_t iterations() const {
+    std::size_t out = 0;
+    check(scalot_plan_iterations(get(), &out));
+    return out;
+  }
+  double marginal_error() const { return scalar(scalot_plan_marginal_error); }
+  double transport_cost() const { return scalar(scalot_plan_transport_cost); }
+  double regularized_objective() const { return scalar(scalot_plan_regularized_objective); }
+  double dual_objective() const { return scalar(scalot_plan_dual_objective); }
+  double mass() const { return scalar(scalot_plan_mass); }
+
+  // f (length n) and g (length m), with P_ij = a_i b_j exp((f_i + g_j - C_ij) / eps).
+  std::pair<std::vector<double>, std::vector<double>> potentials() const {
+    std::vector<double> f(rows()), g(cols());
+    check(scalot_plan_potentials(get(), f.data(), f.size(), g.data(), g.size()));
+    return {std::move(f), std::move(g)};
+  }
+  // Row sums P 1 and column sums P^T 1.
+  std::pair<std::vector<double>, std::vector<double>> marginals() const {
+    std::vector<double> r(rows()), c(cols());
+    check(scalot_plan_marginals(get(), r.data(), r.size(), c.data(), c.size()));
+    return {std::move(r), std::move(c)};
+  }
+  // P v, for v of length m.
+  std::vector<double> apply(const std::vector<double> &v) const {
+    std::vector<double> out(rows());
+    check(scalot_plan_apply(get(), v.data(), v.size(), out.data(), out.size()));
+    return out;
+  }
+  // P^T u, for u of length n.
+  std::vector<double> apply_transpose(const std::vector<double> &u) const {
+    std::vector<double> out(cols());
+    check(scalot_plan_apply_transpose(get(), u.data(), u.size(), out.data(), out.size()));
+    return out;
+  }
+  // (P Y)_i / r_i into an n x d buffer in `layout`.
+  void barycentric_projection(double *out, std::size_t n, std::size_t d,
+                              Layout layout = Layout::RowMajor) const {
+    check(scalot_plan_barycentric_projection(get(), out, n, d, static_cast<int>(layout)));
+  }
+  std::vector<double> barycentric_projection(std::size_t d, Layout layout = Layout::RowMajor) const {
+    std::vector<double> out(rows() * d);
+    barycentric_projection(out.data(), rows(), d, layout);
+    return out;
+  }
+  // Gradient of the regularised objective with respect to the source points, n x d in `layout`.
+  void gradient_x(double *out, std::size_t n, std::size_t d, Layout layout = Layout::RowMajor) const {
+    check(scalot_plan_gradient_x(get(), out, n, d, static_cast<int>(layout)));
+  }
+  std::vector<double> gradient_x(std::size_t d, Layout layout = Layout::RowMajor) const {
+    std::vector<double> out(rows() * d);
+    gradient_x(out.data(), rows(), d, layout);
+    return out;
+  }
+  // Every entry of P into an n x m buffer in `layout`: n*m memory, for small problems.
+  void to_dense(double *out, std::size_t n, std::size_t m, Layout layout = Layout::RowMajor) const {
+    check(scalot_plan_to_dense(get(), out, n, m, static_cast<int>(layout)));
+  }
+  std::vector<double> to_dense(Layout layout = Layout::RowMajor) const {
+    auto [n, m] = shape();
+    std::vector<double> out(n * m);
+    to_dense(out.data(), n, m, layout);
+    return out;
+  }
+
+  // The k largest entries of every row, row by row and largest first.
+  struct Coo {
+    std::vector<std::size_t> rows, cols;
+    std::vector<double> values;
+  };
+  Coo top_k(std::size_t k) const {
+    const std::size_t len = rows() * k;
+    Coo out{std::vector<std::size_t>(len), std::vector<std::size_t>(len), std::vector<double>(len)};
+    check(scalot_plan_top_k(get(), k, out.rows.data(), out.cols.data(), out.values.data(), len));
+    return out;
+  }
+
+  const scalot_plan *get() const noexcept { return handle_.get(); }
+
+ private:
+  double scalar(scalot_status (*query)(const scalot_plan *, double *)) const {
+    double out = 0.0;
+    check(query(get(), &out));
+    return out;
+  }
+  std::unique_ptr<scalot_plan, detail::PlanDeleter> handle_;
+};
+
+// Solves between the weights a (length n) and b (length m); empty vectors mean uniform weights.
+inline Plan sinkhorn(const Kernel &kernel, const std::vector<double> &a, const std::vector<double> &b,
+                     const SinkhornOptions *options = nullptr) {
+  const scalot_kernel_properties info = kernel.info();
+  scalot_plan *out = nullptr;
+  const scalot_status status = scalot_sinkhorn_solve(
+      kernel.get(), a.empty() ? nullptr : a.data(), a.empty() ? info.n : a.size(),
+      b.empty() ? nullptr : b.data(), b.empty() ? info.m : b.size(),
+      options ? options->get() : nullptr, &out);
+  if (options) {
+    if (std::exception_ptr thrown = options->take_callback_exception()) {
+      scalot_plan_free(out);
+      std::rethrow_exception(thrown);
+    }
+  }
+  check(status);
+  return Plan(out);
+}
+
+inline Plan sinkhorn(const Kernel &kernel, const std::vector<double> &a, const std::vector<double> &b,
+                     const SinkhornOptions &options) {
+  return sinkhorn(kernel, a, b, &options);
+}
+
+}  // namespace scalot
+
+#endif  // SCALOT_HPP

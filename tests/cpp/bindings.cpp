@@ -1,0 +1,159 @@
+// The C++ binding (bindings/cpp/scalot.hpp) end to end: a fixture case, every plan query, options,
+// the progress callback, move semantics, and the exceptions bad input raises.
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "fixture_case.h"
+#include "scalot.hpp"
+
+static int passed = 0, failed = 0;
+
+static void expect(bool condition, const char *what) {
+  if (condition) {
+    ++passed;
+  } else {
+    ++failed;
+    std::printf("FAILED: %s\n", what);
+  }
+}
+
+static bool close(double found, double expected, double relative) {
+  return std::fabs(found - expected) <= relative * std::fabs(expected);
+}
+
+template <typename F>
+static void expect_error(F call, scalot_status status, const char *argument, const char *what) {
+  try {
+    call();
+    expect(false, what);
+  } catch (const scalot::Error &e) {
+    expect(e.status() == status && std::string(e.what()).find(argument) != std::string::npos, what);
+  }
+}
+
+static scalot::Kernel fixture_kernel(scalot::DenseMode mode) {
+  return scalot::Kernel::dense({FIXTURE_X, FIXTURE_N, FIXTURE_D}, {FIXTURE_Y, FIXTURE_M, FIXTURE_D},
+                               scalot::Cost::SqEuclidean, FIXTURE_EPS, mode);
+}
+
+static void fixture_values() {
+  const std::vector<double> a(FIXTURE_A, FIXTURE_A + FIXTURE_N), b(FIXTURE_B, FIXTURE_B + FIXTURE_M);
+  scalot::SinkhornOptions options;
+  options.tolerance(1e-12).max_iterations(100000);
+  for (auto mode : {scalot::DenseMode::StoredF64, scalot::DenseMode::Online}) {
+    const scalot::Kernel kernel = fixture_kernel(mode);
+    const scalot::Plan plan = scalot::sinkhorn(kernel, a, b, options);
+    expect(plan.converged(), "the fixture converges");
+    expect(close(plan.transport_cost(), FIXTURE_TRANSPORT_COST, 1e-6), "transport cost");
+    expect(close(plan.regularized_objective(), FIXTURE_REG_OT, 1e-6), "regularised objective");
+    expect(close(plan.dual_objective(), FIXTURE_REG_OT, 1e-6), "dual objective");
+    expect(close(plan.mass(), 1.0, 1e-9), "mass");
+    expect(plan.marginal_error() < 1e-12, "marginal error");
+    expect(plan.iterations() > 0, "iterations");
+
+    const auto [rows, cols] = plan.marginals();
+    double error = 0.0;
+    for (std::size_t i = 0; i < FIXTURE_N; ++i) error += std::fabs(rows[i] - a[i]);
+    for (std::size_t j = 0; j < FIXTURE_M; ++j) error += std::fabs(cols[j] - b[j]);
+    expect(error < 1e-11, "marginals");
+
+    const std::vector<double> dense = plan.to_dense(scalot::Layout::ColumnMajor);
+    double first_row = 0.0;
+    for (std::size_t j = 0; j < FIXTURE_M; ++j) first_row += dense[j * FIXTURE_N];
+    expect(close(first_row, rows[0], 1e-12), "the dense export, column-major");
+
+    const std::vector<double> ones_m(FIXTURE_M, 1.0), ones_n(FIXTURE_N, 1.0);
+    const std::vector<double> p1 = plan.apply(ones_m), pt1 = plan.apply_transpose(ones_n);
+    bool same = true;
+    for (std::size_t i = 0; i < FIXTURE_N; ++i) same = same && close(p1[i], rows[i], 1e-12);
+    for (std::size_t j = 0; j < FIXTURE_M; ++j) same = same && close(pt1[j], cols[j], 1e-12);
+    expect(same, "P 1 and P^T 1 are the marginals");
+
+    const auto [f, g] = plan.potentials();
+    double shift = 0.0;
+    for (std::size_t i = 0; i < FIXTURE_N; ++i) shift += a[i] * (f[i] - FIXTURE_F[i]);
+    bool potentials = true;
+    for (std::size_t i = 0; i < FIXTURE_N; ++i)
+      potentials = potentials && std::fabs(f[i] - shift - FIXTURE_F[i]) <= 1e-6 * FIXTURE_EPS;
+    for (std::size_t j = 0; j < FIXTURE_M; ++j)
+      potentials = potentials && std::fabs(g[j] + shift - FIXTURE_G[j]) <= 1e-6 * FIXTURE_EPS;
+    expect(potentials, "potentials against the fixture");
+    expect(plan.barycentric_projection(FIXTURE_D).size() == FIXTURE_N * FIXTURE_D, "projection");
+    expect(plan.gradient_x(FIXTURE_D, scalot::Layout::ColumnMajor).size() == FIXTURE_N * FIXTURE_D,
+           "gradient");
+    const auto top = plan.top_k(2);
+    expect(top.values.size() == 2 * FIXTURE_N && top.values[0] >= top.values[1], "top-k");
+    expect(kernel.info().n == FIXTURE_N && kernel.info().m == FIXTURE_M, "kernel info");
+  }
+}
+
+static void options_and_callbacks() {
+  const scalot::Kernel kernel = fixture_kernel(scalot::DenseMode::StoredF32);
+  std::size_t calls = 0;
+  scalot::SinkhornOptions options;
+  options.tolerance(1e-14).max_iterations(1000).progress([&](std::size_t, double) {
+    return ++calls < 3;
+  });
+  expect_error([&] { scalot::sinkhorn(kernel, {}, {}, options); }, SCALOT_STATUS_CANCELLED, "cancel",
+               "a callback returning false cancels");
+  expect(calls == 3, "the callback ran until it cancelled");
+
+  options.progress([](std::size_t, double) -> bool { throw std::logic_error("from the callback"); });
+  try {
+    scalot::sinkhorn(kernel, {}, {}, options);
+    expect(false, "a callback's exception propagates");
+  } catch (const std::logic_error &e) {
+    expect(std::string(e.what()) == "from the callback", "a callback's exception propagates");
+  }
+
+  scalot::SinkhornOptions relaxed;
+  relaxed.marginal_relaxation(1.0, std::numeric_limits<double>::infinity())
+      .epsilon_scaling(1.0, 0.5)
+      .overrelaxation(1.5)
+      .check_interval(2)
+      .warm_start(std::vector<double>(FIXTURE_N, 0.0), std::vector<double>(FIXTURE_M, 0.0));
+  scalot::Plan plan = scalot::sinkhorn(kernel, {}, {}, relaxed);
+  expect(plan.rows() == FIXTURE_N && plan.cols() == FIXTURE_M, "an unbalanced solve");
+
+  scalot::Plan moved = std::move(plan);
+  expect(moved.get() != nullptr && plan.get() == nullptr, "a moved-from plan is empty");
+}
+
+static void errors() {
+  const double bad[4] = {0.0, NAN, 1.0, 2.0};
+  expect_error([&] { scalot::Kernel::dense({bad, 2, 2}, {bad, 2, 2}, scalot::Cost::SqEuclidean, 1.0); },
+               SCALOT_STATUS_NON_FINITE, "x", "NaN in the points");
+  expect_error([&] { scalot::Kernel::dense({FIXTURE_X, FIXTURE_N, FIXTURE_D},
+                                           {FIXTURE_Y, FIXTURE_M, FIXTURE_D},
+                                           scalot::Cost::SqEuclidean, -1.0); },
+               SCALOT_STATUS_INVALID_ARGUMENT, "epsilon", "a negative epsilon");
+  scalot::SinkhornOptions options;
+  expect_error([&] { options.tolerance(0.0); }, SCALOT_STATUS_INVALID_ARGUMENT, "tolerance",
+               "a zero tolerance");
+  const scalot::Kernel kernel = fixture_kernel(scalot::DenseMode::StoredF64);
+  expect_error([&] { scalot::sinkhorn(kernel, std::vector<double>(3, 1.0), {}); },
+               SCALOT_STATUS_DIMENSION_MISMATCH, "a", "weights of the wrong length");
+  try {
+    scalot::Kernel::dense({FIXTURE_X, FIXTURE_N, 2}, {FIXTURE_Y, FIXTURE_M, 1}, scalot::Cost::SqEuclidean,
+                          1.0);
+    expect(false, "different dimensions are refused");
+  } catch (const std::invalid_argument &) {
+    expect(true, "different dimensions are refused");
+  }
+  scalot::set_num_threads(1);
+  expect(scalot::num_threads() == 1, "thread count");
+  scalot::set_num_threads(0);
+  expect(!scalot::version().empty(), "version");
+}
+
+int main() {
+  fixture_values();
+  options_and_callbacks();
+  errors();
+  std::printf("%d passed, %d failed\n", passed, failed);
+  return failed == 0 ? 0 : 1;
+}
