@@ -6,7 +6,7 @@ INCDIR  ?= $(PREFIX)/include
 CARGO   ?= cargo
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
 
-.PHONY: build demo check lint test header install clean
+.PHONY: build demo check lint test header install julia clean
 
 build:
 	$(CARGO) build --release
@@ -35,8 +35,14 @@ install: build
 	install -m 0755 target/release/libscalot.so $(DESTDIR)$(LIBDIR)/libscalot.so
 	install -m 0644 target/release/libscalot.a $(DESTDIR)$(LIBDIR)/libscalot.a
 	install -m 0644 include/scalot.h $(DESTDIR)$(INCDIR)/scalot.h
+	install -m 0644 bindings/cpp/scalot.hpp $(DESTDIR)$(INCDIR)/scalot.hpp
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCDIR@|$(INCDIR)|' -e 's|@VERSION@|$(VERSION)|' \
 		scalot.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/scalot.pc
+
+# The Julia package finds the library in its deps directory unless SCALOT_LIB says otherwise.
+julia: build
+	install -d bindings/julia/Scalot/deps
+	install -m 0755 target/release/libscalot.so bindings/julia/Scalot/deps/libscalot.so
 
 clean:
 	$(CARGO) clean

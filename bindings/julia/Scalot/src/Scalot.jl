@@ -1,0 +1,467 @@
+"""
+    Scalot
+
+Julia binding of scalot, optimal transport at scale (include/scalot.h). Every C function has a
+wrapper here. Handles are `mutable struct`s with finalizers and an idempotent `close`; errors are
+thrown as [`ScalotError`](@ref) with the library's message.
+
+Points are `AbstractMatrix{Float64}` passed without copying: by default one point per row (n×d,
+`dims = 1`), or one per column (d×n, `dims = 2`, as Distances.jl). A column-major n×d matrix is read
+with the library's column-major layout, a d×n one as row-major; other strided arrays are copied once.
+
+The library is `ENV["SCALOT_LIB"]` if set when the package loads, else `deps/libscalot.so` (or
+`.dylib`) beside this package; `make julia` in the repository builds and copies it there.
+"""
+module Scalot
+
+using Libdl
+using LinearAlgebra: Transpose
+
+export ScalotError, Kernel, SinkhornOptions, Plan, sinkhorn, dense_kernel, dense_kernel_from_cost,
+       transport_cost, regularized_objective, dual_objective, marginal_error, potentials, marginals,
+       converged, iterations, mass, barycentric_projection, gradient_x, top_k, kernel_info
+
+const libscalot = get(ENV, "SCALOT_LIB",
+                      joinpath(@__DIR__, "..", "deps", "libscalot." * Libdl.dlext))
+
+# Enumerations of include/scalot.h, passed as Cint.
+const LAYOUT_ROW_MAJOR = Cint(0)
+const LAYOUT_COLUMN_MAJOR = Cint(1)
+const COSTS = Dict(:sqeuclidean => Cint(0), :euclidean => Cint(1), :negdot => Cint(2))
+const DENSE_MODES = Dict(:stored_f64 => Cint(0), :stored_f32 => Cint(1), :online => Cint(2))
+const KERNEL_KINDS = Dict(Cint(0) => :dense_stored_f64, Cint(1) => :dense_stored_f32,
+                          Cint(2) => :dense_online)
+const STATUS_OK = Cint(0)
+const STATUS_CANCELLED = Cint(12)
+
+"""
+    ScalotError(status, name, message)
+
+A failed library call: the status code, its name (`"SCALOT_STATUS_…"`) and the library's message,
+which names the offending argument.
+"""
+struct ScalotError <: Exception
+    status::Cint
+    name::String
+    message::String
+end
+
+Base.showerror(io::IO, e::ScalotError) = print(io, "ScalotError(", e.name, "): ", e.message)
+
+function check(status::Cint)
+    status == STATUS_OK && return nothing
+    message = unsafe_string(ccall((:scalot_last_error_message, libscalot), Cstring, ()))
+    name = unsafe_string(ccall((:scalot_status_name, libscalot), Cstring, (Cint,), status))
+    throw(ScalotError(status, name, message))
+end
+
+"The library's version string, e.g. \"0.1.0\"."
+version() = VersionNumber(unsafe_string(ccall((:scalot_version, libscalot), Cstring, ())))
+
+"Sets the library's thread count (0: the default, all cores)."
+set_num_threads(n::Integer) = check(ccall((:scalot_set_num_threads, libscalot), Cint, (Csize_t,), n))
+
+"The library's thread count."
+function num_threads()
+    out = Ref{Csize_t}(0)
+    check(ccall((:scalot_num_threads, libscalot), Cint, (Ptr{Csize_t},), out))
+    Int(out[])
+end
+
+# --- handles -------------------------------------------------------------------------------------
+
+"""
+    Kernel
+
+An immutable entropic kernel K = exp(-C/ε); shareable between solves and threads. Build with
+[`dense_kernel`](@ref) or [`dense_kernel_from_cost`](@ref).
+"""
+mutable struct Kernel
+    ptr::Ptr{Cvoid}
+    function Kernel(ptr::Ptr{Cvoid})
+        k = new(ptr)
+        finalizer(close, k)
+    end
+end
+
+"Options of a Sinkhorn solve; see [`SinkhornOptions(; kwargs...)`](@ref)."
+mutable struct SinkhornOptions
+    ptr::Ptr{Cvoid}
+    progress::Any  # keeps the Julia callback alive while the handle points at it
+    function SinkhornOptions()
+        out = Ref{Ptr{Cvoid}}(C_NULL)
+        check(ccall((:scalot_sinkhorn_options_new, libscalot), Cint, (Ptr{Ptr{Cvoid}},), out))
+        o = new(out[], nothing)
+        finalizer(close, o)
+    end
+end
+
+"A solved entropic transport plan. Its queries never form the n×m matrix, except `Matrix(plan)`."
+mutable struct Plan
+    ptr::Ptr{Cvoid}
+    function Plan(ptr::Ptr{Cvoid})
+        p = new(ptr)
+        finalizer(close, p)
+    end
+end
+
+function Base.close(k::Kernel)
+    k.ptr == C_NULL || ccall((:scalot_kernel_free, libscalot), Cvoid, (Ptr{Cvoid},), k.ptr)
+    k.ptr = C_NULL
+    nothing
+end
+
+function Base.close(o::SinkhornOptions)
+    o.ptr == C_NULL || ccall((:scalot_sinkhorn_options_free, libscalot), Cvoid, (Ptr{Cvoid},), o.ptr)
+    o.ptr = C_NULL
+    o.progress = nothing
+    nothing
+end
+
+function Base.close(p::Plan)
+    p.ptr == C_NULL || ccall((:scalot_plan_free, libscalot), Cvoid, (Ptr{Cvoid},), p.ptr)
+    p.ptr = C_NULL
+    nothing
+end
+
+# A closed handle becomes NULL, which the library refuses with SCALOT_STATUS_NULL_POINTER.
+Base.cconvert(::Type{Ptr{Cvoid}}, h::Union{Kernel,SinkhornOptions,Plan}) = h
+Base.unsafe_convert(::Type{Ptr{Cvoid}}, h::Union{Kernel,SinkhornOptions,Plan}) = h.ptr
+
+# --- kernels ---------------------------------------------------------------------------------------
+
+# (matrix passed to C, points, dimension, layout) without copying where the memory allows it.
+function point_view(x::AbstractMatrix, dims::Integer)
+    dims in (1, 2) || throw(ArgumentError("dims must be 1 (points in rows) or 2 (points in columns)"))
+    data = x isa StridedMatrix{Float64} && stride(x, 1) == 1 && stride(x, 2) == size(x, 1) ?
+           x : Matrix{Float64}(x)
+    n, d = dims == 1 ? size(data) : reverse(size(data))
+    (data, n, d, dims == 1 ? LAYOUT_COLUMN_MAJOR : LAYOUT_ROW_MAJOR)
+end
+
+"""
+    dense_kernel(x, y; eps, cost = :sqeuclidean, mode = :stored_f64, dims = 1) -> Kernel
+
+The dense kernel between the points of `x` and `y`. `cost` is `:sqeuclidean` (‖x−y‖², no ½),
+`:euclidean` or `:negdot`; `mode` is `:stored_f64`, `:stored_f32` (half the memory traffic) or
+`:online` (O((n+m)d) memory). `eps` is absolute.
+"""
+function dense_kernel(x::AbstractMatrix, y::AbstractMatrix; eps::Real, cost::Symbol = :sqeuclidean,
+                      mode::Symbol = :stored_f64, dims::Integer = 1)
+    xs, n, d, layout = point_view(x, dims)
+    ys, m, dy, _ = point_view(y, dims)
+    d == dy || throw(DimensionMismatch("x has dimension $d, y has $dy"))
+    haskey(COSTS, cost) || throw(ArgumentError("cost must be one of $(collect(keys(COSTS)))"))
+    haskey(DENSE_MODES, mode) || throw(ArgumentError("mode must be one of $(collect(keys(DENSE_MODES)))"))
+    out = Ref{Ptr{Cvoid}}(C_NULL)
+    check(ccall((:scalot_kernel_dense_new, libscalot), Cint,
+                (Ptr{Cdouble}, Csize_t, Ptr{Cdouble}, Csize_t, Csize_t, Cint, Cint, Cdouble, Cint,
+                 Ptr{Ptr{Cvoid}}),
+                xs, n, ys, m, d, layout, COSTS[cost], eps, DENSE_MODES[mode], out))
+    Kernel(out[])
+end
+
+"""
+    dense_kernel_from_cost(C; eps, mode = :stored_f64) -> Kernel
+
+The dense kernel of a caller's n×m cost matrix (copied).
+"""
+function dense_kernel_from_cost(C::AbstractMatrix; eps::Real, mode::Symbol = :stored_f64)
+    haskey(DENSE_MODES, mode) || throw(ArgumentError("mode must be one of $(collect(keys(DENSE_MODES)))"))
+    cs = Matrix{Float64}(C)
+    out = Ref{Ptr{Cvoid}}(C_NULL)
+    check(ccall((:scalot_kernel_dense_from_cost, libscalot), Cint,
+                (Ptr{Cdouble}, Csize_t, Csize_t, Cint, Cdouble, Cint, Ptr{Ptr{Cvoid}}),
+                cs, size(cs, 1), size(cs, 2), LAYOUT_COLUMN_MAJOR, eps, DENSE_MODES[mode], out))
+    Kernel(out[])
+end
+
+"Mirrors `scalot_kernel_properties`."
+struct KernelProperties
+    kind::Cint
+    n::Csize_t
+    m::Csize_t
+    epsilon::Cdouble
+    nnz::Csize_t
+    landmarks::Csize_t
+    bytes::Csize_t
+end
+
+"""
+    kernel_info(k) -> NamedTuple
+
+Kind, shape, ε, entries per product, landmarks and bytes of a kernel.
+"""
+function kernel_info(k::Kernel)
+    out = Ref{KernelProperties}()
+    check(ccall((:scalot_kernel_info, libscalot), Cint, (Ptr{Cvoid}, Ptr{KernelProperties}), k, out))
+    p = out[]
+    (kind = KERNEL_KINDS[p.kind], n = Int(p.n), m = Int(p.m), epsilon = p.epsilon, nnz = Int(p.nnz),
+     landmarks = Int(p.landmarks), bytes = Int(p.bytes))
+end
+
+# --- options -----------------------------------------------------------------------------------------
+
+function progress_trampoline(user_data::Ptr{Cvoid}, iteration::Csize_t, error::Cdouble)::Cint
+    callback = unsafe_pointer_to_objref(user_data)
+    try
+        return callback(Int(iteration), error) === false ? Cint(1) : Cint(0)
+    catch e
+        e isa InterruptException || @error "scalot progress callback failed" exception = e
+        return Cint(1)
+    end
+end
+
+"""
+    SinkhornOptions(; tol, max_iter, check_interval, tau, epsilon_scaling, overrelaxation,
+                    warm_start, progress)
+
+- `tol`: stopping tolerance (L1 marginal error when balanced); default 1e-9.
+- `max_iter`: iteration limit; default 1000.
+- `check_interval`: iterations between checks and progress calls; default 1.
+- `tau`: `(τa, τb)` for KL-relaxed marginals, `Inf` for an exact side; default balanced.
+- `epsilon_scaling`: `(start, factor)`, solving at start·ε, start·ε·factor, … first.
+- `overrelaxation`: ω in (0, 2), or 0 for adaptive (the default).
+- `warm_start`: `(f, g)` potentials.
+- `progress`: `(iteration, error) -> Bool`, called on the solving thread; `false` cancels.
+"""
+function SinkhornOptions(; tol = nothing, max_iter = nothing, check_interval = nothing, tau = nothing,
+                         epsilon_scaling = nothing, overrelaxation = nothing, warm_start = nothing,
+                         progress = nothing)
+    o = SinkhornOptions()
+    tol === nothing || check(ccall((:scalot_sinkhorn_options_set_tolerance, libscalot), Cint,
+                                   (Ptr{Cvoid}, Cdouble), o, tol))
+    max_iter === nothing || check(ccall((:scalot_sinkhorn_options_set_max_iterations, libscalot), Cint,
+                                        (Ptr{Cvoid}, Csize_t), o, max_iter))
+    check_interval === nothing ||
+        check(ccall((:scalot_sinkhorn_options_set_check_interval, libscalot), Cint,
+                    (Ptr{Cvoid}, Csize_t), o, check_interval))
+    tau === nothing || check(ccall((:scalot_sinkhorn_options_set_marginal_relaxation, libscalot), Cint,
+                                   (Ptr{Cvoid}, Cdouble, Cdouble), o, tau[1], tau[2]))
+    epsilon_scaling === nothing ||
+        check(ccall((:scalot_sinkhorn_options_set_epsilon_scaling, libscalot), Cint,
+                    (Ptr{Cvoid}, Cdouble, Cdouble), o, epsilon_scaling[1], epsilon_scaling[2]))
+    overrelaxation === nothing ||
+        check(ccall((:scalot_sinkhorn_options_set_overrelaxation, libscalot), Cint,
+                    (Ptr{Cvoid}, Cdouble), o, overrelaxation))
+    if warm_start !== nothing
+        f, g = Vector{Float64}(warm_start[1]), Vector{Float64}(warm_start[2])
+        check(ccall((:scalot_sinkhorn_options_set_warm_start, libscalot), Cint,
+                    (Ptr{Cvoid}, Ptr{Cdouble}, Csize_t, Ptr{Cdouble}, Csize_t),
+                    o, f, length(f), g, length(g)))
+    end
+    if progress !== nothing
+        o.progress = progress
+        trampoline = @cfunction(progress_trampoline, Cint, (Ptr{Cvoid}, Csize_t, Cdouble))
+        check(ccall((:scalot_sinkhorn_options_set_progress_callback, libscalot), Cint,
+                    (Ptr{Cvoid}, Ptr{Cvoid}, Ptr{Cvoid}), o, trampoline, pointer_from_objref(progress)))
+    end
+    o
+end
+
+# --- solving -----------------------------------------------------------------------------------------
+
+weights(::Nothing, n) = (C_NULL, n)
+weights(w::AbstractVector, n) = (v = Vector{Float64}(w); (v, length(v)))
+
+"""
+    sinkhorn(k::Kernel; a = nothing, b = nothing, options = SinkhornOptions()) -> Plan
+
+Solves on a built kernel; `nothing` weights are uniform.
+"""
+function sinkhorn(k::Kernel; a = nothing, b = nothing, options::SinkhornOptions = SinkhornOptions())
+    info = kernel_info(k)
+    av, n = weights(a, info.n)
+    bv, m = weights(b, info.m)
+    out = Ref{Ptr{Cvoid}}(C_NULL)
+    GC.@preserve av bv options begin
+        check(ccall((:scalot_sinkhorn_solve, libscalot), Cint,
+                    (Ptr{Cvoid}, Ptr{Cdouble}, Csize_t, Ptr{Cdouble}, Csize_t, Ptr{Cvoid},
+                     Ptr{Ptr{Cvoid}}),
+                    k, av, n, bv, m, options, out))
+    end
+    Plan(out[])
+end
+
+"""
+    sinkhorn(x, y; eps, a = nothing, b = nothing, kernel = :dense, cost = :sqeuclidean,
+             mode = :stored_f64, dims = 1, kwargs...) -> Plan
+
+Entropic optimal transport between the points of `x` and `y` (one per row with `dims = 1`, per column
+with `dims = 2`), with weights `a`, `b` (uniform when `nothing`). Further keywords go to
+[`SinkhornOptions`](@ref). Only `kernel = :dense` exists so far.
+"""
+function sinkhorn(x::AbstractMatrix, y::AbstractMatrix; eps::Real, a = nothing, b = nothing,
+                  kernel::Symbol = :dense, cost::Symbol = :sqeuclidean, mode::Symbol = :stored_f64,
+                  dims::Integer = 1, kwargs...)
+    kernel === :dense || throw(ArgumentError("kernel must be :dense"))
+    k = dense_kernel(x, y; eps = eps, cost = cost, mode = mode, dims = dims)
+    options = SinkhornOptions(; kwargs...)
+    try
+        sinkhorn(k; a = a, b = b, options = options)
+    finally
+        close(options)
+        close(k)
+    end
+end
+
+# --- plan queries -----------------------------------------------------------------------------------------
+
+function Base.size(p::Plan)
+    n, m = Ref{Csize_t}(0), Ref{Csize_t}(0)
+    check(ccall((:scalot_plan_shape, libscalot), Cint, (Ptr{Cvoid}, Ptr{Csize_t}, Ptr{Csize_t}), p, n, m))
+    (Int(n[]), Int(m[]))
+end
+
+"Whether the solve met its tolerance before the iteration limit."
+function converged(p::Plan)
+    out = Ref{Bool}(false)
+    check(ccall((:scalot_plan_converged, libscalot), Cint, (Ptr{Cvoid}, Ptr{Bool}), p, out))
+    out[]
+end
+
+"Iterations the solve took (operator passes)."
+function iterations(p::Plan)
+    out = Ref{Csize_t}(0)
+    check(ccall((:scalot_plan_iterations, libscalot), Cint, (Ptr{Cvoid}, Ptr{Csize_t}), p, out))
+    Int(out[])
+end
+
+"The final value of the stopping rule."
+function marginal_error(p::Plan)
+    out = Ref{Cdouble}(0)
+    check(ccall((:scalot_plan_marginal_error, libscalot), Cint, (Ptr{Cvoid}, Ptr{Cdouble}), p, out))
+    out[]
+end
+
+"⟨P, C⟩."
+function transport_cost(p::Plan)
+    out = Ref{Cdouble}(0)
+    check(ccall((:scalot_plan_transport_cost, libscalot), Cint, (Ptr{Cvoid}, Ptr{Cdouble}), p, out))
+    out[]
+end
+
+"⟨P, C⟩ + ε KL(P | a⊗b) (+ the KL marginal terms when unbalanced)."
+function regularized_objective(p::Plan)
+    out = Ref{Cdouble}(0)
+    check(ccall((:scalot_plan_regularized_objective, libscalot), Cint, (Ptr{Cvoid}, Ptr{Cdouble}),
+                p, out))
+    out[]
+end
+
+"The dual objective at the plan's potentials."
+function dual_objective(p::Plan)
+    out = Ref{Cdouble}(0)
+    check(ccall((:scalot_plan_dual_objective, libscalot), Cint, (Ptr{Cvoid}, Ptr{Cdouble}), p, out))
+    out[]
+end
+
+"The plan's total mass."
+function mass(p::Plan)
+    out = Ref{Cdouble}(0)
+    check(ccall((:scalot_plan_mass, libscalot), Cint, (Ptr{Cvoid}, Ptr{Cdouble}), p, out))
+    out[]
+end
+
+"`(f, g)` with P_ij = a_i b_j exp((f_i + g_j − C_ij)/ε)."
+function potentials(p::Plan)
+    n, m = size(p)
+    f, g = Vector{Float64}(undef, n), Vector{Float64}(undef, m)
+    check(ccall((:scalot_plan_potentials, libscalot), Cint,
+                (Ptr{Cvoid}, Ptr{Cdouble}, Csize_t, Ptr{Cdouble}, Csize_t), p, f, n, g, m))
+    (f, g)
+end
+
+"`(P·1, Pᵀ·1)`."
+function marginals(p::Plan)
+    n, m = size(p)
+    r, c = Vector{Float64}(undef, n), Vector{Float64}(undef, m)
+    check(ccall((:scalot_plan_marginals, libscalot), Cint,
+                (Ptr{Cvoid}, Ptr{Cdouble}, Csize_t, Ptr{Cdouble}, Csize_t), p, r, n, c, m))
+    (r, c)
+end
+
+"`P * v` for a vector of length m, without forming P."
+function Base.:*(p::Plan, v::AbstractVector)
+    n, m = size(p)
+    x = Vector{Float64}(v)
+    out = Vector{Float64}(undef, n)
+    check(ccall((:scalot_plan_apply, libscalot), Cint,
+                (Ptr{Cvoid}, Ptr{Cdouble}, Csize_t, Ptr{Cdouble}, Csize_t), p, x, length(x), out, n))
+    out
+end
+
+"`transpose(P) * u` for a vector of length n, without forming P."
+function Base.:*(t::Transpose{<:Any,Plan}, u::AbstractVector)
+    p = parent(t)
+    n, m = size(p)
+    x = Vector{Float64}(u)
+    out = Vector{Float64}(undef, m)
+    check(ccall((:scalot_plan_apply_transpose, libscalot), Cint,
+                (Ptr{Cvoid}, Ptr{Cdouble}, Csize_t, Ptr{Cdouble}, Csize_t), p, x, length(x), out, m))
+    out
+end
+Base.transpose(p::Plan) = Transpose(p)
+
+"""
+    barycentric_projection(p, d) -> Matrix (n×d)
+
+Row i is Σ_j P_ij y_j / Σ_j P_ij.
+"""
+function barycentric_projection(p::Plan, d::Integer)
+    n, _ = size(p)
+    out = Matrix{Float64}(undef, n, d)
+    check(ccall((:scalot_plan_barycentric_projection, libscalot), Cint,
+                (Ptr{Cvoid}, Ptr{Cdouble}, Csize_t, Csize_t, Cint), p, out, n, d, LAYOUT_COLUMN_MAJOR))
+    out
+end
+
+"""
+    gradient_x(p, d) -> Matrix (n×d)
+
+Gradient of the regularised objective with respect to the source points.
+"""
+function gradient_x(p::Plan, d::Integer)
+    n, _ = size(p)
+    out = Matrix{Float64}(undef, n, d)
+    check(ccall((:scalot_plan_gradient_x, libscalot), Cint,
+                (Ptr{Cvoid}, Ptr{Cdouble}, Csize_t, Csize_t, Cint), p, out, n, d, LAYOUT_COLUMN_MAJOR))
+    out
+end
+
+"The n×m plan as a dense matrix (n·m memory: for small problems)."
+function Base.Matrix(p::Plan)
+    n, m = size(p)
+    out = Matrix{Float64}(undef, n, m)
+    check(ccall((:scalot_plan_to_dense, libscalot), Cint,
+                (Ptr{Cvoid}, Ptr{Cdouble}, Csize_t, Csize_t, Cint), p, out, n, m, LAYOUT_COLUMN_MAJOR))
+    out
+end
+
+"""
+    top_k(p, k) -> (rows, cols, values)
+
+The k largest entries of every row (1-based indices), row by row and largest first.
+"""
+function top_k(p::Plan, k::Integer)
+    n, _ = size(p)
+    len = n * k
+    rows, cols = Vector{Csize_t}(undef, len), Vector{Csize_t}(undef, len)
+    values = Vector{Float64}(undef, len)
+    check(ccall((:scalot_plan_top_k, libscalot), Cint,
+                (Ptr{Cvoid}, Csize_t, Ptr{Csize_t}, Ptr{Csize_t}, Ptr{Cdouble}, Csize_t),
+                p, k, rows, cols, values, len))
+    (Int.(rows) .+ 1, Int.(cols) .+ 1, values)
+end
+
+function Base.show(io::IO, p::Plan)
+    if p.ptr == C_NULL
+        print(io, "Scalot.Plan(closed)")
+    else
+        n, m = size(p)
+        print(io, "Scalot.Plan($n×$m, converged = $(converged(p)), iterations = $(iterations(p)), ",
+              "cost = $(transport_cost(p)))")
+    end
+end
+
+end # module
