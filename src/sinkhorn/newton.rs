@@ -9,6 +9,7 @@
 //! quadratically there.
 
 use super::plan::Scaled;
+use super::solver::{half_step, Line};
 use crate::error::{Error, Result};
 use crate::kernel::{Gibbs, Kernel};
 use crate::threads;
@@ -97,17 +98,8 @@ impl SemiDual<'_> {
     }
 
     fn evaluate(&self, g: Vec<f64>) -> Result<Point> {
-        let (n, m) = self.kernel.shape();
-        let eps = self.epsilon;
-        let log_v: Vec<f64> = self
-            .log_b
-            .iter()
-            .zip(&g)
-            .map(|(lb, gj)| lb + gj / eps)
-            .collect();
-        let mut lse = vec![0.0; n];
-        threads::run(|| self.kernel.log_apply(&log_v, &mut lse))?;
-        let f: Vec<f64> = lse.iter().map(|l| -eps * l).collect();
+        let m = self.b.len();
+        let f = half_step(self.kernel, Line::Row, self.log_b, &g, 1.0, self.epsilon)?;
         let gibbs = threads::run(|| self.kernel.gibbs(&f, &g))?;
         let mut column = vec![0.0; m];
         threads::run(|| gibbs.apply_transpose(self.a, &mut column));

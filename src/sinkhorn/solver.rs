@@ -223,26 +223,22 @@ impl<'a> Stage<'a> {
 
     /// One exact iteration in the log domain: f from g, then g from f.
     fn log_iteration(&self, g: &[f64]) -> Result<(Vec<f64>, Vec<f64>)> {
-        let (n, m) = self.kernel.shape();
-        let eps = self.epsilon;
-        let v: Vec<f64> = self
-            .log_b
-            .iter()
-            .zip(g)
-            .map(|(lb, gj)| lb + gj / eps)
-            .collect();
-        let mut lse = vec![0.0; n];
-        threads::run(|| self.kernel.log_apply(&v, &mut lse))?;
-        let f = potentials_from_log_sums("row", &lse, self.lambda_a, eps)?;
-        let u: Vec<f64> = self
-            .log_a
-            .iter()
-            .zip(&f)
-            .map(|(la, fi)| la + fi / eps)
-            .collect();
-        let mut lse = vec![0.0; m];
-        threads::run(|| self.kernel.log_apply_transpose(&u, &mut lse))?;
-        let g = potentials_from_log_sums("column", &lse, self.lambda_b, eps)?;
+        let f = half_step(
+            self.kernel.as_ref(),
+            Line::Row,
+            &self.log_b,
+            g,
+            self.lambda_a,
+            self.epsilon,
+        )?;
+        let g = half_step(
+            self.kernel.as_ref(),
+            Line::Column,
+            &self.log_a,
+            &f,
+            self.lambda_b,
+            self.epsilon,
+        )?;
         Ok((f, g))
     }
 
@@ -423,13 +419,39 @@ impl StallDetector {
     }
 }
 
-/// `−λ ε · lse`, refusing a line whose kernel sum is zero: no mass could ever reach it.
-fn potentials_from_log_sums(
-    line: &str,
-    lse: &[f64],
+/// Which side of the kernel a half step updates.
+#[derive(Clone, Copy)]
+pub(crate) enum Line {
+    Row,
+    Column,
+}
+
+/// One exact half step in the log domain: the potentials of `line` that make its marginal right (λ = 1)
+/// or take the KL proximal step (λ < 1), given the other side's potentials `other` and log-weights
+/// `log_other`. `−λ ε · log Σ K e^{log_w + other/ε}`, refusing a line whose kernel sum is zero: no mass
+/// could ever reach it.
+pub(crate) fn half_step(
+    kernel: &dyn Kernel,
+    line: Line,
+    log_other: &[f64],
+    other: &[f64],
     lambda: f64,
     epsilon: f64,
 ) -> Result<Vec<f64>> {
+    let (n, m) = kernel.shape();
+    let exponents: Vec<f64> = log_other
+        .iter()
+        .zip(other)
+        .map(|(lw, p)| lw + p / epsilon)
+        .collect();
+    let (name, mut lse) = match line {
+        Line::Row => ("row", vec![0.0; n]),
+        Line::Column => ("column", vec![0.0; m]),
+    };
+    threads::run(|| match line {
+        Line::Row => kernel.log_apply(&exponents, &mut lse),
+        Line::Column => kernel.log_apply_transpose(&exponents, &mut lse),
+    })?;
     lse.iter()
         .enumerate()
         .map(|(i, &l)| {
@@ -438,8 +460,7 @@ fn potentials_from_log_sums(
                 Ok(potential)
             } else {
                 Err(Error::NumericalFailure(format!(
-                    "the kernel's {line} {i} sums to {} in the log domain; increase epsilon",
-                    l
+                    "the kernel's {name} {i} sums to {l} in the log domain; increase epsilon"
                 )))
             }
         })
