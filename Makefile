@@ -6,7 +6,7 @@ INCDIR  ?= $(PREFIX)/include
 CARGO   ?= cargo
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
 
-.PHONY: build demo check lint test header install julia clean
+.PHONY: build demo check lint test header install julia r clean
 
 build:
 	$(CARGO) build --release
@@ -26,9 +26,15 @@ test:
 	$(CARGO) build
 	$(CARGO) test
 
-# Everything: formatting and lints, the Rust, C and valgrind tests, and an installed-copy build.
+# Everything: formatting and lints, the Rust, C, C++ and valgrind tests, the Julia binding's static check,
+# an installed-copy build, and the R package (installing R from Debian when it is missing).
 check: lint test
 	tests/install.sh
+	tests/r.sh
+
+# The R package alone: R CMD build and R CMD check against a staged install of the static library.
+r:
+	tests/r.sh
 
 install: build
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR) $(DESTDIR)$(LIBDIR)/pkgconfig

@@ -1,0 +1,187 @@
+/* Plan queries. Every output buffer is an R vector allocated before the library writes into it. */
+#include <limits.h>
+#include <stdint.h>
+
+#include "glue.h"
+
+static const scalot_plan *plan_of(SEXP plan) {
+    return handle_address(plan, HANDLE_PLAN, "plan");
+}
+
+static void shape(const scalot_plan *plan, size_t *n, size_t *m) {
+    check_status(scalot_plan_shape(plan, n, m), R_NilValue);
+}
+
+SEXP scalot_r_plan_free(SEXP plan) {
+    handle_release(plan);
+    return R_NilValue;
+}
+
+SEXP scalot_r_plan_shape(SEXP plan) {
+    size_t n, m;
+    shape(plan_of(plan), &n, &m);
+    SEXP out = PROTECT(Rf_allocVector(REALSXP, 2));
+    REAL(out)[0] = (double)n;
+    REAL(out)[1] = (double)m;
+    UNPROTECT(1);
+    return out;
+}
+
+SEXP scalot_r_plan_converged(SEXP plan) {
+    bool converged;
+    check_status(scalot_plan_converged(plan_of(plan), &converged), R_NilValue);
+    return Rf_ScalarLogical(converged);
+}
+
+SEXP scalot_r_plan_iterations(SEXP plan) {
+    size_t iterations;
+    check_status(scalot_plan_iterations(plan_of(plan), &iterations), R_NilValue);
+    return Rf_ScalarReal((double)iterations);
+}
+
+/* The plan's scalar queries, which all share one signature. */
+typedef scalot_status (*scalar_query)(const scalot_plan *, double *);
+
+static SEXP scalar(SEXP plan, scalar_query query) {
+    double value;
+    check_status(query(plan_of(plan), &value), R_NilValue);
+    return Rf_ScalarReal(value);
+}
+
+SEXP scalot_r_plan_marginal_error(SEXP plan) {
+    return scalar(plan, scalot_plan_marginal_error);
+}
+
+SEXP scalot_r_plan_transport_cost(SEXP plan) {
+    return scalar(plan, scalot_plan_transport_cost);
+}
+
+SEXP scalot_r_plan_regularized_objective(SEXP plan) {
+    return scalar(plan, scalot_plan_regularized_objective);
+}
+
+SEXP scalot_r_plan_dual_objective(SEXP plan) {
+    return scalar(plan, scalot_plan_dual_objective);
+}
+
+SEXP scalot_r_plan_mass(SEXP plan) {
+    return scalar(plan, scalot_plan_mass);
+}
+
+/* Two vectors, of lengths n and m, filled by `query`: potentials or marginals. */
+typedef scalot_status (*pair_query)(const scalot_plan *, double *, size_t, double *, size_t);
+
+static SEXP vector_pair(SEXP plan, pair_query query) {
+    const scalot_plan *p = plan_of(plan);
+    size_t n, m;
+    shape(p, &n, &m);
+    SEXP out = PROTECT(Rf_allocVector(VECSXP, 2));
+    SEXP first = Rf_allocVector(REALSXP, (R_xlen_t)n);
+    SET_VECTOR_ELT(out, 0, first);
+    SEXP second = Rf_allocVector(REALSXP, (R_xlen_t)m);
+    SET_VECTOR_ELT(out, 1, second);
+    check_status(query(p, REAL(first), n, REAL(second), m), R_NilValue);
+    UNPROTECT(1);
+    return out;
+}
+
+SEXP scalot_r_plan_potentials(SEXP plan) {
+    return vector_pair(plan, scalot_plan_potentials);
+}
+
+SEXP scalot_r_plan_marginals(SEXP plan) {
+    return vector_pair(plan, scalot_plan_marginals);
+}
+
+/* out = P v or P^T u: `query` reads a vector of one side's length and writes the other's. */
+typedef scalot_status (*product_query)(const scalot_plan *, const double *, size_t, double *, size_t);
+
+static SEXP product(SEXP plan, SEXP v, const char *argument, product_query query, int transpose) {
+    const scalot_plan *p = plan_of(plan);
+    if (TYPEOF(v) != REALSXP) {
+        Rf_error("scalot: `%s` must be a double vector", argument);
+    }
+    size_t n, m;
+    shape(p, &n, &m);
+    size_t out_length = transpose ? m : n;
+    SEXP out = PROTECT(Rf_allocVector(REALSXP, (R_xlen_t)out_length));
+    check_status(query(p, REAL(v), (size_t)Rf_xlength(v), REAL(out), out_length), R_NilValue);
+    UNPROTECT(1);
+    return out;
+}
+
+SEXP scalot_r_plan_apply(SEXP plan, SEXP v) {
+    return product(plan, v, "v", scalot_plan_apply, 0);
+}
+
+SEXP scalot_r_plan_apply_transpose(SEXP plan, SEXP u) {
+    return product(plan, u, "u", scalot_plan_apply_transpose, 1);
+}
+
+/* An n x columns column-major matrix written by `query`. */
+typedef scalot_status (*matrix_query)(const scalot_plan *, double *, size_t, size_t, int);
+
+static SEXP matrix(const scalot_plan *plan, size_t n, size_t columns, matrix_query query) {
+    if (n > INT_MAX || columns > INT_MAX) {
+        Rf_error("scalot: a %lu x %lu matrix is larger than R allows", (unsigned long)n,
+                 (unsigned long)columns);
+    }
+    SEXP out = PROTECT(Rf_allocMatrix(REALSXP, (int)n, (int)columns));
+    check_status(query(plan, REAL(out), n, columns, SCALOT_LAYOUT_COLUMN_MAJOR), R_NilValue);
+    UNPROTECT(1);
+    return out;
+}
+
+/* A matrix with one row per source point and `d` columns. */
+static SEXP point_matrix(SEXP plan, SEXP d, matrix_query query) {
+    const scalot_plan *p = plan_of(plan);
+    size_t n, m;
+    shape(p, &n, &m);
+    return matrix(p, n, as_size(d, "d"), query);
+}
+
+SEXP scalot_r_plan_barycentric_projection(SEXP plan, SEXP d) {
+    return point_matrix(plan, d, scalot_plan_barycentric_projection);
+}
+
+SEXP scalot_r_plan_gradient_x(SEXP plan, SEXP d) {
+    return point_matrix(plan, d, scalot_plan_gradient_x);
+}
+
+SEXP scalot_r_plan_to_dense(SEXP plan) {
+    const scalot_plan *p = plan_of(plan);
+    size_t n, m;
+    shape(p, &n, &m);
+    return matrix(p, n, m, scalot_plan_to_dense);
+}
+
+/* The k largest entries per row as list(row, col, value), with R's 1-based indices. */
+SEXP scalot_r_plan_top_k(SEXP plan, SEXP k) {
+    const scalot_plan *p = plan_of(plan);
+    size_t n, m;
+    shape(p, &n, &m);
+    size_t per_row = as_size(k, "k");
+    if (per_row != 0 && n > (size_t)R_XLEN_T_MAX / per_row) {
+        Rf_error("scalot: `k` = %lu entries for each of %lu rows is more than R can hold",
+                 (unsigned long)per_row, (unsigned long)n);
+    }
+    size_t len = n * per_row;
+    /* R_alloc memory is reclaimed by R at the end of the call, also after an error. */
+    size_t *rows = (size_t *)R_alloc(len > 0 ? len : 1, sizeof(size_t));
+    size_t *cols = (size_t *)R_alloc(len > 0 ? len : 1, sizeof(size_t));
+    const char *names[] = {"row", "col", "value", ""};
+    SEXP out = PROTECT(Rf_mkNamed(VECSXP, names));
+    SEXP values = Rf_allocVector(REALSXP, (R_xlen_t)len);
+    SET_VECTOR_ELT(out, 2, values);
+    check_status(scalot_plan_top_k(p, per_row, rows, cols, REAL(values), len), R_NilValue);
+    SEXP row = Rf_allocVector(REALSXP, (R_xlen_t)len);
+    SET_VECTOR_ELT(out, 0, row);
+    SEXP col = Rf_allocVector(REALSXP, (R_xlen_t)len);
+    SET_VECTOR_ELT(out, 1, col);
+    for (size_t i = 0; i < len; ++i) {
+        REAL(row)[i] = (double)rows[i] + 1.0;
+        REAL(col)[i] = (double)cols[i] + 1.0;
+    }
+    UNPROTECT(1);
+    return out;
+}

@@ -1,0 +1,4 @@
+library(testthat)
+library(scalot)
+
+test_check("scalot")
