@@ -1,7 +1,8 @@
 //! Dense Sinkhorn: time per iteration of each kernel mode against the memory-read bound, and time to a
 //! tolerance. A plain harness (`harness = false`): `cargo bench --bench dense_sinkhorn` runs the table of
 //! BENCHMARKS.md; `cargo bench --bench dense_sinkhorn -- online 50000` runs the online kernel alone at
-//! n = m = 50,000 and reports its peak resident memory.
+//! n = m = 50,000 and reports its peak resident memory; `-- stored [n]` runs the table without the online
+//! mode (at one size when given).
 //!
 //! Per-iteration times are the difference of a long and a short solve (110 and 10 iterations; 25 and 5
 //! for the slower online mode), divided by the difference, so they exclude building the operator. Every
@@ -20,6 +21,9 @@ const REPEATS: usize = 5;
 const ONLINE_REPEATS: usize = 3;
 const D: usize = 16;
 
+/// Problem sizes of the table (n = m).
+const SIZES: [usize; 3] = [1_000, 4_000, 10_000];
+
 fn main() {
     let args: Vec<String> = std::env::args()
         .skip(1)
@@ -30,7 +34,21 @@ fn main() {
             let n = args.get(1).map_or(50_000, |s| s.parse().expect("n"));
             online_memory(n);
         }
-        _ => table(),
+        Some("stored") => {
+            let sizes: Vec<usize> = match args.get(1) {
+                Some(n) => vec![n.parse().expect("n")],
+                None => SIZES.to_vec(),
+            };
+            table(&sizes, &[DenseMode::StoredF32, DenseMode::StoredF64])
+        }
+        _ => table(
+            &SIZES,
+            &[
+                DenseMode::StoredF32,
+                DenseMode::StoredF64,
+                DenseMode::Online,
+            ],
+        ),
     }
 }
 
@@ -124,7 +142,7 @@ fn read_bandwidth() -> f64 {
     )
 }
 
-fn table() {
+fn table(sizes: &[usize], modes: &[DenseMode]) {
     let bandwidth = read_bandwidth();
     println!(
         "threads {}, read bandwidth {:.1} GB/s (vectorised parallel sum over 1 GiB of f32)",
@@ -135,15 +153,11 @@ fn table() {
         "{:>6} {:>11} {:>12} {:>12} {:>8} {:>12} {:>11} {:>16}",
         "n", "mode", "ms/iter", "bound ms", "ratio", "iters→1e-6", "s→1e-6", "transport cost"
     );
-    for n in [1_000, 4_000, 10_000] {
+    for &n in sizes {
         let (x, y) = (cloud(n, 0.0, 1), cloud(n, 1.0, 2));
         let epsilon = 0.05 * mean_cost(&x, &y);
         let a = Weights::new("a", None, n).unwrap();
-        for mode in [
-            DenseMode::StoredF32,
-            DenseMode::StoredF64,
-            DenseMode::Online,
-        ] {
+        for &mode in modes {
             let k = kernel(&x, &y, epsilon, mode);
             let time = |iterations: usize| {
                 seconds(|| {
