@@ -98,6 +98,10 @@ typedef enum {
   SCALOT_KERNEL_KIND_DENSE_STORED_F64 = 0,
   SCALOT_KERNEL_KIND_DENSE_STORED_F32 = 1,
   SCALOT_KERNEL_KIND_DENSE_ONLINE = 2,
+  /**
+   * Sparse: exact entries at the kept pairs (scalot_kernel_sparse_new).
+   */
+  SCALOT_KERNEL_KIND_SPARSE = 3,
 } scalot_kernel_kind;
 
 /**
@@ -169,6 +173,12 @@ typedef struct scalot_plan scalot_plan;
  * thread reads it.
  */
 typedef struct scalot_sinkhorn_options scalot_sinkhorn_options;
+
+/**
+ * How a sparse kernel chooses its pairs. Not thread-safe while being changed; a kernel built from it
+ * keeps no reference to it.
+ */
+typedef struct scalot_sparse_options scalot_sparse_options;
 
 /**
  * Facts about a kernel.
@@ -607,6 +617,84 @@ scalot_status scalot_sinkhorn_solve(const scalot_kernel *kernel,
                                     size_t m,
                                     const scalot_sinkhorn_options *options,
                                     scalot_plan **out);
+
+/**
+ * Creates sparse-kernel options with the defaults: joint k-means buckets over X and Y (100 clusters,
+ * 1 round, 20 Lloyd iterations), seed 0.
+ *
+ * Statuses: OK; NULL_POINTER (out).
+ */
+scalot_status scalot_sparse_options_new(scalot_sparse_options **out);
+
+/**
+ * Releases sparse-kernel options; NULL is a no-op.
+ */
+void scalot_sparse_options_free(scalot_sparse_options *options);
+
+/**
+ * Keeps the pairs that share a k-means cluster of X and Y clustered jointly: k-means++ seeding, then at
+ * most `iterations` Lloyd iterations (0 keeps the seeding), repeated `rounds` times from different seeds
+ * and OR-ed. Each round costs O((n + m) * clusters * d) per iteration; nnz is about n * m / clusters per
+ * round on balanced clusters.
+ *
+ * Statuses: OK; NULL_POINTER; INVALID_ARGUMENT (clusters or rounds is 0; clusters above n + m is refused
+ * when the kernel is built).
+ */
+scalot_status scalot_sparse_options_set_kmeans(scalot_sparse_options *options,
+                                               size_t clusters,
+                                               size_t rounds,
+                                               size_t iterations);
+
+/**
+ * Keeps each point's `k` nearest points of the other cloud by the cost, both ways (so no row or column
+ * is empty): an exact, exhaustive search in O(n * m * d).
+ *
+ * Statuses: OK; NULL_POINTER; INVALID_ARGUMENT (k is 0).
+ */
+scalot_status scalot_sparse_options_set_neighbours(scalot_sparse_options *options,
+                                                   size_t k);
+
+/**
+ * Keeps the pairs with C_ij <= `factor` * epsilon (epsilon-truncation; the dropped entries are below
+ * exp(-factor)). An exhaustive scan in O(n * m * d).
+ *
+ * Statuses: OK; NULL_POINTER; INVALID_ARGUMENT (factor not positive and finite).
+ */
+scalot_status scalot_sparse_options_set_truncation(scalot_sparse_options *options,
+                                                   double factor);
+
+/**
+ * Seeds the randomised rules (k-means): the same seed gives the same pairs for any number of threads.
+ *
+ * Statuses: OK; NULL_POINTER.
+ */
+scalot_status scalot_sparse_options_set_seed(scalot_sparse_options *options,
+                                             uint64_t seed);
+
+/**
+ * Builds the sparse kernel between `x` (n x d) and `y` (m x d): K_ij = exp(-C_ij/eps) at the pairs the
+ * options choose, 0 elsewhere (Sparse Sinkhorn, Klicpera, Lienen and Gunnemann 2021). Products cost
+ * O(nnz); epsilon-scaling is supported (the pairs are kept). The plan's transport cost is exact over
+ * the kept pairs.
+ *
+ * Arguments as scalot_kernel_dense_new; `options` NULL means the defaults of scalot_sparse_options_new.
+ * A solve fails with NUMERICAL_FAILURE, naming the row or column, when one has no kept pair.
+ *
+ * Statuses: OK; NULL_POINTER (x, y, out); EMPTY_INPUT; SIZE_OVERFLOW; NON_FINITE; INVALID_ARGUMENT
+ * (layout, cost, epsilon, clusters above n + m, m above 2^32 - 1); OUT_OF_MEMORY.
+ *
+ * Thread-safe.
+ */
+scalot_status scalot_kernel_sparse_new(const double *x,
+                                       size_t n,
+                                       const double *y,
+                                       size_t m,
+                                       size_t d,
+                                       int layout,
+                                       int cost,
+                                       double epsilon,
+                                       const scalot_sparse_options *options,
+                                       scalot_kernel **out);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -14,5 +14,7 @@ pub mod threads;
 pub use error::{Error, Result};
 pub use geometry::{Cost, Layout, PointCloud, Weights};
 pub use kernel::dense::{DenseKernel, DenseMode};
+pub use kernel::pairs::{KMeans, PairRule};
+pub use kernel::sparse::SparseKernel;
 pub use kernel::{Kernel, KernelInfo, KernelKind};
 pub use sinkhorn::{solve, solve_with_progress, SinkhornOptions, TransportPlan};

@@ -242,6 +242,7 @@ fn compatible(
     match c {
         "double" => julia == "Cdouble" || julia == "Float64",
         "size_t" => julia == "Csize_t" || julia == "UInt",
+        "uint64_t" => julia == "UInt64" || julia == "Culonglong",
         "int" | "scalot_status" => julia == "Cint" || julia == "Int32",
         "bool" => julia == "Bool",
         "void" => julia == "Cvoid" || julia == "Nothing",

@@ -8,6 +8,7 @@
 #define SCALOT_HPP
 
 #include <cstddef>
+#include <cstdint>
 #include <exception>
 #include <functional>
 #include <memory>
@@ -80,7 +81,43 @@ struct PlanDeleter {
 struct OptionsDeleter {
   void operator()(scalot_sinkhorn_options *o) const noexcept { scalot_sinkhorn_options_free(o); }
 };
+struct SparseOptionsDeleter {
+  void operator()(scalot_sparse_options *o) const noexcept { scalot_sparse_options_free(o); }
+};
 }  // namespace detail
+
+// How a sparse kernel chooses its pairs (default: joint k-means, 100 clusters, 1 round, seed 0).
+// Each rule setter replaces the rule; setters validate at once and throw on a bad value.
+class SparseOptions {
+ public:
+  SparseOptions() {
+    scalot_sparse_options *out = nullptr;
+    check(scalot_sparse_options_new(&out));
+    handle_.reset(out);
+  }
+
+  SparseOptions &kmeans(std::size_t clusters, std::size_t rounds = 1, std::size_t iterations = 20) {
+    check(scalot_sparse_options_set_kmeans(get(), clusters, rounds, iterations));
+    return *this;
+  }
+  SparseOptions &neighbours(std::size_t k) {
+    check(scalot_sparse_options_set_neighbours(get(), k));
+    return *this;
+  }
+  SparseOptions &truncation(double factor) {
+    check(scalot_sparse_options_set_truncation(get(), factor));
+    return *this;
+  }
+  SparseOptions &seed(std::uint64_t value) {
+    check(scalot_sparse_options_set_seed(get(), value));
+    return *this;
+  }
+
+  scalot_sparse_options *get() const noexcept { return handle_.get(); }
+
+ private:
+  std::unique_ptr<scalot_sparse_options, detail::SparseOptionsDeleter> handle_;
+};
 
 // An immutable entropic kernel; it may be shared by solves on several threads.
 class Kernel {
@@ -97,6 +134,21 @@ class Kernel {
     scalot_kernel *out = nullptr;
     check(scalot_kernel_dense_new(x.data, x.rows, y.data, y.rows, x.cols, static_cast<int>(x.layout),
                                   static_cast<int>(cost), epsilon, static_cast<int>(mode), &out));
+    return Kernel(out);
+  }
+
+  // The sparse kernel between x (n x d) and y (m x d): exact entries at the pairs `options` keeps.
+  static Kernel sparse(const MatrixView &x, const MatrixView &y, Cost cost, double epsilon,
+                       const SparseOptions &options = SparseOptions()) {
+    if (x.layout != y.layout) {
+      throw std::invalid_argument("scalot::Kernel::sparse: x and y must share a layout");
+    }
+    if (x.cols != y.cols) {
+      throw std::invalid_argument("scalot::Kernel::sparse: x and y have different dimensions");
+    }
+    scalot_kernel *out = nullptr;
+    check(scalot_kernel_sparse_new(x.data, x.rows, y.data, y.rows, x.cols, static_cast<int>(x.layout),
+                                   static_cast<int>(cost), epsilon, options.get(), &out));
     return Kernel(out);
   }
 

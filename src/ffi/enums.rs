@@ -51,6 +51,8 @@ pub enum scalot_kernel_kind {
     DenseStoredF64 = 0,
     DenseStoredF32 = 1,
     DenseOnline = 2,
+    /// Sparse: exact entries at the kept pairs (scalot_kernel_sparse_new).
+    Sparse = 3,
 }
 
 pub(crate) fn layout(value: c_int, arg: &'static str) -> Result<Layout> {
@@ -94,6 +96,7 @@ impl From<KernelKind> for scalot_kernel_kind {
             KernelKind::DenseStoredF64 => scalot_kernel_kind::DenseStoredF64,
             KernelKind::DenseStoredF32 => scalot_kernel_kind::DenseStoredF32,
             KernelKind::DenseOnline => scalot_kernel_kind::DenseOnline,
+            KernelKind::Sparse => scalot_kernel_kind::Sparse,
         }
     }
 }

@@ -42,7 +42,7 @@ pub struct scalot_kernel_properties {
 }
 
 /// Fails with EMPTY_INPUT, naming `arg`, when a size is 0.
-fn nonzero(arg: &'static str, size: usize) -> crate::Result<()> {
+pub(super) fn nonzero(arg: &'static str, size: usize) -> crate::Result<()> {
     if size == 0 {
         Err(crate::Error::Empty { arg })
     } else {

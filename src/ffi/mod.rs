@@ -16,5 +16,6 @@ pub mod kernel;
 pub mod library;
 pub mod plan;
 pub mod sinkhorn;
+pub mod sparse;
 
 pub use boundary::scalot_status;

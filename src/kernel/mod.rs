@@ -11,6 +11,8 @@
 //!   scalings into the potentials whenever they drift (Schmitzer's stabilised scaling).
 
 pub mod dense;
+pub mod pairs;
+pub mod sparse;
 
 use std::fmt::Debug;
 use std::sync::Arc;
@@ -27,6 +29,8 @@ pub enum KernelKind {
     DenseStoredF32,
     /// Dense, every entry evaluated on the fly.
     DenseOnline,
+    /// Sparse: the kept pairs' exact entries.
+    Sparse,
 }
 
 /// Facts about a kernel, for `scalot_kernel_info`.

@@ -3,3 +3,4 @@
 pub mod exp;
 pub mod logsumexp;
 pub mod parallel;
+pub mod random;

@@ -150,8 +150,37 @@ static void errors() {
   expect(!scalot::version().empty(), "version");
 }
 
+// Every rule keeping every pair reproduces the fixture; bad rules throw with the argument's name.
+static void sparse_kernels() {
+  const std::vector<double> a(FIXTURE_A, FIXTURE_A + FIXTURE_N), b(FIXTURE_B, FIXTURE_B + FIXTURE_M);
+  scalot::SinkhornOptions options;
+  options.tolerance(1e-12).max_iterations(100000);
+  const scalot::MatrixView x{FIXTURE_X, FIXTURE_N, FIXTURE_D}, y{FIXTURE_Y, FIXTURE_M, FIXTURE_D};
+  scalot::SparseOptions rules[3];
+  rules[0].kmeans(1).seed(5);
+  rules[1].neighbours(FIXTURE_N);
+  rules[2].truncation(1e9);
+  for (const auto &rule : rules) {
+    const scalot::Kernel kernel = scalot::Kernel::sparse(x, y, scalot::Cost::SqEuclidean, FIXTURE_EPS, rule);
+    const scalot_kernel_properties info = kernel.info();
+    expect(info.kind == SCALOT_KERNEL_KIND_SPARSE && info.nnz == FIXTURE_N * FIXTURE_M, "sparse info");
+    const scalot::Plan plan = scalot::sinkhorn(kernel, a, b, options);
+    expect(close(plan.transport_cost(), FIXTURE_TRANSPORT_COST, 1e-6), "sparse transport cost");
+    expect(close(plan.regularized_objective(), FIXTURE_REG_OT, 1e-6), "sparse regularised objective");
+  }
+  scalot::SparseOptions bad;
+  expect_error([&] { bad.kmeans(0); }, SCALOT_STATUS_INVALID_ARGUMENT, "clusters", "0 clusters");
+  expect_error([&] { bad.kmeans(3, 0); }, SCALOT_STATUS_INVALID_ARGUMENT, "rounds", "0 rounds");
+  expect_error([&] { bad.neighbours(0); }, SCALOT_STATUS_INVALID_ARGUMENT, "k", "0 neighbours");
+  expect_error([&] { bad.truncation(0.0); }, SCALOT_STATUS_INVALID_ARGUMENT, "factor", "truncation 0");
+  expect_error([&] { scalot::Kernel::sparse(x, y, scalot::Cost::SqEuclidean, FIXTURE_EPS,
+                                            scalot::SparseOptions().kmeans(FIXTURE_N + FIXTURE_M + 1)); },
+               SCALOT_STATUS_INVALID_ARGUMENT, "clusters", "more clusters than points");
+}
+
 int main() {
   fixture_values();
+  sparse_kernels();
   options_and_callbacks();
   errors();
   std::printf("%d passed, %d failed\n", passed, failed);

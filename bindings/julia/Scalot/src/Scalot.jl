@@ -17,7 +17,8 @@ module Scalot
 using Libdl
 using LinearAlgebra: Transpose
 
-export ScalotError, Kernel, SinkhornOptions, Plan, sinkhorn, dense_kernel, dense_kernel_from_cost,
+export ScalotError, Kernel, SinkhornOptions, SparseOptions, Plan, sinkhorn, dense_kernel,
+       dense_kernel_from_cost, sparse_kernel,
        transport_cost, regularized_objective, dual_objective, marginal_error, potentials, marginals,
        converged, iterations, mass, barycentric_projection, gradient_x, top_k, kernel_info
 
@@ -30,7 +31,7 @@ const LAYOUT_COLUMN_MAJOR = Cint(1)
 const COSTS = Dict(:sqeuclidean => Cint(0), :euclidean => Cint(1), :negdot => Cint(2))
 const DENSE_MODES = Dict(:stored_f64 => Cint(0), :stored_f32 => Cint(1), :online => Cint(2))
 const KERNEL_KINDS = Dict(Cint(0) => :dense_stored_f64, Cint(1) => :dense_stored_f32,
-                          Cint(2) => :dense_online)
+                          Cint(2) => :dense_online, Cint(3) => :sparse)
 const STATUS_OK = Cint(0)
 const STATUS_CANCELLED = Cint(12)
 
@@ -96,6 +97,42 @@ mutable struct SinkhornOptions
     end
 end
 
+"""
+    SparseOptions(; kmeans = nothing, neighbours = nothing, truncation = nothing, seed = nothing)
+
+How a sparse kernel chooses its pairs; at most one rule:
+- `kmeans = (clusters, rounds, iterations)`: pairs sharing a joint k-means cluster (the default rule,
+  with (100, 1, 20));
+- `neighbours = k`: each point's k nearest of the other cloud, both ways;
+- `truncation = t`: pairs with C_ij ≤ t·ε.
+`seed` (a `UInt64`) makes the randomised rules reproducible.
+"""
+mutable struct SparseOptions
+    ptr::Ptr{Cvoid}
+    function SparseOptions(; kmeans = nothing, neighbours = nothing, truncation = nothing,
+                           seed = nothing)
+        count(!isnothing, (kmeans, neighbours, truncation)) <= 1 ||
+            throw(ArgumentError("choose one of kmeans, neighbours and truncation"))
+        out = Ref{Ptr{Cvoid}}(C_NULL)
+        check(ccall((:scalot_sparse_options_new, libscalot), Cint, (Ptr{Ptr{Cvoid}},), out))
+        o = new(out[])
+        finalizer(close, o)
+        kmeans === nothing ||
+            check(ccall((:scalot_sparse_options_set_kmeans, libscalot), Cint,
+                        (Ptr{Cvoid}, Csize_t, Csize_t, Csize_t), o, kmeans[1], kmeans[2], kmeans[3]))
+        neighbours === nothing ||
+            check(ccall((:scalot_sparse_options_set_neighbours, libscalot), Cint,
+                        (Ptr{Cvoid}, Csize_t), o, neighbours))
+        truncation === nothing ||
+            check(ccall((:scalot_sparse_options_set_truncation, libscalot), Cint,
+                        (Ptr{Cvoid}, Cdouble), o, truncation))
+        seed === nothing ||
+            check(ccall((:scalot_sparse_options_set_seed, libscalot), Cint,
+                        (Ptr{Cvoid}, UInt64), o, seed))
+        o
+    end
+end
+
 "A solved entropic transport plan. Its queries never form the n×m matrix, except `Matrix(plan)`."
 mutable struct Plan
     ptr::Ptr{Cvoid}
@@ -118,6 +155,12 @@ function Base.close(o::SinkhornOptions)
     nothing
 end
 
+function Base.close(o::SparseOptions)
+    o.ptr == C_NULL || ccall((:scalot_sparse_options_free, libscalot), Cvoid, (Ptr{Cvoid},), o.ptr)
+    o.ptr = C_NULL
+    nothing
+end
+
 function Base.close(p::Plan)
     p.ptr == C_NULL || ccall((:scalot_plan_free, libscalot), Cvoid, (Ptr{Cvoid},), p.ptr)
     p.ptr = C_NULL
@@ -125,8 +168,9 @@ function Base.close(p::Plan)
 end
 
 # A closed handle becomes NULL, which the library refuses with SCALOT_STATUS_NULL_POINTER.
-Base.cconvert(::Type{Ptr{Cvoid}}, h::Union{Kernel,SinkhornOptions,Plan}) = h
-Base.unsafe_convert(::Type{Ptr{Cvoid}}, h::Union{Kernel,SinkhornOptions,Plan}) = h.ptr
+const Handle = Union{Kernel,SinkhornOptions,SparseOptions,Plan}
+Base.cconvert(::Type{Ptr{Cvoid}}, h::Handle) = h
+Base.unsafe_convert(::Type{Ptr{Cvoid}}, h::Handle) = h.ptr
 
 # --- kernels ---------------------------------------------------------------------------------------
 
@@ -158,6 +202,26 @@ function dense_kernel(x::AbstractMatrix, y::AbstractMatrix; eps::Real, cost::Sym
                 (Ptr{Cdouble}, Csize_t, Ptr{Cdouble}, Csize_t, Csize_t, Cint, Cint, Cdouble, Cint,
                  Ptr{Ptr{Cvoid}}),
                 xs, n, ys, m, d, layout, COSTS[cost], eps, DENSE_MODES[mode], out))
+    Kernel(out[])
+end
+
+"""
+    sparse_kernel(x, y; eps, cost = :sqeuclidean, dims = 1, options = SparseOptions()) -> Kernel
+
+The sparse kernel between the points of `x` and `y`: exact entries at the pairs `options` keeps
+(see [`SparseOptions`](@ref)), O(nnz) per product.
+"""
+function sparse_kernel(x::AbstractMatrix, y::AbstractMatrix; eps::Real, cost::Symbol = :sqeuclidean,
+                       dims::Integer = 1, options::SparseOptions = SparseOptions())
+    xs, n, d, layout = point_view(x, dims)
+    ys, m, dy, _ = point_view(y, dims)
+    d == dy || throw(DimensionMismatch("x has dimension $d, y has $dy"))
+    haskey(COSTS, cost) || throw(ArgumentError("cost must be one of $(collect(keys(COSTS)))"))
+    out = Ref{Ptr{Cvoid}}(C_NULL)
+    check(ccall((:scalot_kernel_sparse_new, libscalot), Cint,
+                (Ptr{Cdouble}, Csize_t, Ptr{Cdouble}, Csize_t, Csize_t, Cint, Cint, Cdouble, Ptr{Cvoid},
+                 Ptr{Ptr{Cvoid}}),
+                xs, n, ys, m, d, layout, COSTS[cost], eps, options, out))
     Kernel(out[])
 end
 

@@ -9,7 +9,7 @@
 #include <scalot.h>
 
 /* The kinds of handle an external pointer can hold; its tag says which. */
-typedef enum { HANDLE_KERNEL, HANDLE_PLAN, HANDLE_OPTIONS } handle_kind;
+typedef enum { HANDLE_KERNEL, HANDLE_PLAN, HANDLE_OPTIONS, HANDLE_SPARSE_OPTIONS } handle_kind;
 
 /* An empty external pointer for a handle of `kind`, its finalizer already registered. Made before the
  * library allocates, so that storing the address (R_SetExternalPtrAddr) allocates nothing and no long
@@ -29,6 +29,7 @@ void check_status(scalot_status status, SEXP held);
 
 /* A non-negative whole number, for a size_t argument; an R error naming `argument` otherwise. */
 size_t as_size(SEXP value, const char *argument);
+size_t size_value(double value, const char *argument);
 
 /* A length-one double, for a double argument; an R error naming `argument` otherwise. */
 double as_double(SEXP value, const char *argument);

@@ -3,7 +3,8 @@
 
 #include "glue.h"
 
-static const char *const handle_names[] = {"scalot_kernel", "scalot_plan", "scalot_sinkhorn_options"};
+static const char *const handle_names[] = {"scalot_kernel", "scalot_plan", "scalot_sinkhorn_options",
+                                            "scalot_sparse_options"};
 
 static void release_address(void *address, handle_kind kind) {
     switch (kind) {
@@ -16,12 +17,15 @@ static void release_address(void *address, handle_kind kind) {
     case HANDLE_OPTIONS:
         scalot_sinkhorn_options_free(address);
         break;
+    case HANDLE_SPARSE_OPTIONS:
+        scalot_sparse_options_free(address);
+        break;
     }
 }
 
 static handle_kind kind_of(SEXP handle) {
     SEXP tag = R_ExternalPtrTag(handle);
-    for (int kind = HANDLE_KERNEL; kind <= HANDLE_OPTIONS; ++kind) {
+    for (int kind = HANDLE_KERNEL; kind <= HANDLE_SPARSE_OPTIONS; ++kind) {
         if (tag == Rf_install(handle_names[kind])) {
             return (handle_kind)kind;
         }
@@ -74,16 +78,19 @@ void check_status(scalot_status status, SEXP held) {
     Rf_error("%s", message);
 }
 
-size_t as_size(SEXP value, const char *argument) {
-    if (!Rf_isNumeric(value) || Rf_xlength(value) != 1) {
-        Rf_error("scalot: `%s` must be one number", argument);
-    }
-    double v = Rf_asReal(value);
+size_t size_value(double v, const char *argument) {
     /* The upper bound comes first: converting a larger double to size_t is undefined. */
     if (!(v >= 0.0) || v >= 18446744073709551616.0 || v != (double)(size_t)v) {
         Rf_error("scalot: `%s` must be a non-negative whole number, got %g", argument, v);
     }
     return (size_t)v;
+}
+
+size_t as_size(SEXP value, const char *argument) {
+    if (!Rf_isNumeric(value) || Rf_xlength(value) != 1) {
+        Rf_error("scalot: `%s` must be one number", argument);
+    }
+    return size_value(Rf_asReal(value), argument);
 }
 
 double as_double(SEXP value, const char *argument) {

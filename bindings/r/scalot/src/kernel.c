@@ -1,4 +1,6 @@
 /* Kernel handles: dense kernels from points or from a cost matrix, and their properties. */
+#include <stdint.h>
+
 #include "glue.h"
 
 /* `x` must be a double matrix; R matrices are column-major, so the library reads them in place. */
@@ -11,14 +13,22 @@ static const double *matrix_data(SEXP x, const char *argument, size_t *rows, siz
     return REAL(x);
 }
 
-SEXP scalot_r_kernel_dense_new(SEXP x, SEXP y, SEXP cost, SEXP epsilon, SEXP mode) {
-    size_t n, d, m, dy;
-    const double *xs = matrix_data(x, "x", &n, &d);
-    const double *ys = matrix_data(y, "y", &m, &dy);
-    if (d != dy) {
+/* The points of a kernel between two clouds: one per row, in the same dimension. */
+static void two_clouds(SEXP x, SEXP y, const double **xs, const double **ys, size_t *n, size_t *m,
+                       size_t *d) {
+    size_t dy;
+    *xs = matrix_data(x, "x", n, d);
+    *ys = matrix_data(y, "y", m, &dy);
+    if (*d != dy) {
         Rf_error("scalot: `x` has %lu columns but `y` has %lu; both hold one point per row",
-                 (unsigned long)d, (unsigned long)dy);
+                 (unsigned long)*d, (unsigned long)dy);
     }
+}
+
+SEXP scalot_r_kernel_dense_new(SEXP x, SEXP y, SEXP cost, SEXP epsilon, SEXP mode) {
+    size_t n, m, d;
+    const double *xs, *ys;
+    two_clouds(x, y, &xs, &ys, &n, &m, &d);
     int cost_code = Rf_asInteger(cost), mode_code = Rf_asInteger(mode);
     double eps = as_double(epsilon, "eps");
     SEXP handle = PROTECT(handle_empty(HANDLE_KERNEL));
@@ -29,6 +39,55 @@ SEXP scalot_r_kernel_dense_new(SEXP x, SEXP y, SEXP cost, SEXP epsilon, SEXP mod
     R_SetExternalPtrAddr(handle, kernel);
     UNPROTECT(1);
     return handle;
+}
+
+/* `rule` is c(code, a, b, c): 0 k-means (clusters, rounds, iterations), 1 neighbours (k), 2 truncation
+ * (factor). Every value is read before the options exist, so that R errors cannot leak them. */
+SEXP scalot_r_kernel_sparse_new(SEXP x, SEXP y, SEXP cost, SEXP epsilon, SEXP rule, SEXP seed) {
+    size_t n, m, d;
+    const double *xs, *ys;
+    two_clouds(x, y, &xs, &ys, &n, &m, &d);
+    int cost_code = Rf_asInteger(cost);
+    double eps = as_double(epsilon, "eps");
+    if (TYPEOF(rule) != REALSXP || Rf_xlength(rule) != 4) {
+        Rf_error("scalot: `rule` must be c(code, a, b, c)");
+    }
+    const double *r = REAL(rule);
+    int code = (int)r[0];
+    size_t first = 0, rounds = 0, iterations = 0;
+    double factor = 0.0;
+    if (code == 0) {
+        first = size_value(r[1], "clusters");
+        rounds = size_value(r[2], "rounds");
+        iterations = size_value(r[3], "iterations");
+    } else if (code == 1) {
+        first = size_value(r[1], "k");
+    } else {
+        factor = r[1];
+    }
+    uint64_t seed_value = (uint64_t)as_size(seed, "seed");
+
+    SEXP options_handle = PROTECT(handle_empty(HANDLE_SPARSE_OPTIONS));
+    SEXP kernel_handle = PROTECT(handle_empty(HANDLE_KERNEL));
+    scalot_sparse_options *options = NULL;
+    check_status(scalot_sparse_options_new(&options), R_NilValue);
+    R_SetExternalPtrAddr(options_handle, options);
+    if (code == 0) {
+        check_status(scalot_sparse_options_set_kmeans(options, first, rounds, iterations), options_handle);
+    } else if (code == 1) {
+        check_status(scalot_sparse_options_set_neighbours(options, first), options_handle);
+    } else {
+        check_status(scalot_sparse_options_set_truncation(options, factor), options_handle);
+    }
+    check_status(scalot_sparse_options_set_seed(options, seed_value), options_handle);
+    scalot_kernel *kernel = NULL;
+    scalot_status status = scalot_kernel_sparse_new(xs, n, ys, m, d, SCALOT_LAYOUT_COLUMN_MAJOR, cost_code,
+                                                    eps, options, &kernel);
+    check_status(status, options_handle);
+    handle_release(options_handle);
+    R_SetExternalPtrAddr(kernel_handle, kernel);
+    UNPROTECT(2);
+    return kernel_handle;
 }
 
 SEXP scalot_r_kernel_dense_from_cost(SEXP cost, SEXP epsilon, SEXP mode) {

@@ -1,0 +1,142 @@
+//! The sparse kernel: K_ij = exp(−C_ij/ε) at the kept pairs, 0 elsewhere (Sparse Sinkhorn; Klicpera,
+//! Lienen and Günnemann 2021). A product costs O(nnz). The pairs and their costs are shared between the
+//! kernel at different ε, so ε-scaling costs nothing to rebuild.
+
+mod gibbs;
+mod pattern;
+
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use self::gibbs::SparseGibbs;
+use self::pattern::Pattern;
+use crate::error::{Error, Result};
+use crate::geometry::{Cost, PointCloud, Points};
+use crate::kernel::dense::validate_epsilon;
+use crate::kernel::pairs::PairRule;
+use crate::kernel::{Gibbs, Kernel, KernelInfo, KernelKind};
+use crate::numeric::logsumexp::LogSumExp;
+use crate::numeric::parallel::min_rows_per_task;
+
+/// The sparse entropic kernel.
+#[derive(Debug, Clone)]
+pub struct SparseKernel {
+    x: Arc<Points>,
+    y: Arc<Points>,
+    cost: Cost,
+    epsilon: f64,
+    pattern: Arc<Pattern>,
+}
+
+impl SparseKernel {
+    /// Keeps the pairs `rule` chooses (seeded by `seed`) between the points of `x` and `y`.
+    pub fn new(
+        x: &PointCloud,
+        y: &PointCloud,
+        cost: Cost,
+        epsilon: f64,
+        rule: &PairRule,
+        seed: u64,
+    ) -> Result<Self> {
+        if x.dim() != y.dim() {
+            return Err(Error::mismatch(
+                "y",
+                format!("dimension {} (as x)", x.dim()),
+                format!("dimension {}", y.dim()),
+            ));
+        }
+        validate_epsilon(epsilon)?;
+        let (x, y) = (x.to_points()?, y.to_points()?);
+        let rows = rule.rows(&x, &y, cost, epsilon, seed)?;
+        let pattern = Pattern::new(&x, &y, cost, rows);
+        Ok(SparseKernel {
+            x: Arc::new(x),
+            y: Arc::new(y),
+            cost,
+            epsilon,
+            pattern: Arc::new(pattern),
+        })
+    }
+
+    pub fn nnz(&self) -> usize {
+        self.pattern.nnz()
+    }
+}
+
+impl Kernel for SparseKernel {
+    fn shape(&self) -> (usize, usize) {
+        self.pattern.shape()
+    }
+
+    fn epsilon(&self) -> f64 {
+        self.epsilon
+    }
+
+    fn info(&self) -> KernelInfo {
+        let (n, m) = self.shape();
+        KernelInfo {
+            kind: KernelKind::Sparse,
+            n,
+            m,
+            epsilon: self.epsilon,
+            nnz: self.nnz(),
+            landmarks: 0,
+            bytes: self.pattern.bytes() + self.x.bytes() + self.y.bytes() + self.nnz() * 8,
+        }
+    }
+
+    fn log_apply(&self, v: &[f64], out: &mut [f64]) -> Result<()> {
+        self.pattern.ensure_covering()?;
+        let (costs, eps) = (self.pattern.costs(), self.epsilon);
+        let width = self.nnz() / out.len().max(1) + 1;
+        out.par_iter_mut()
+            .with_min_len(min_rows_per_task(width))
+            .enumerate()
+            .for_each(|(i, value)| {
+                let mut acc = LogSumExp::default();
+                for k in self.pattern.row(i) {
+                    acc.add(v[self.pattern.col(k)] - costs[k] / eps);
+                }
+                *value = acc.value();
+            });
+        Ok(())
+    }
+
+    fn log_apply_transpose(&self, u: &[f64], out: &mut [f64]) -> Result<()> {
+        self.pattern.ensure_covering()?;
+        let (costs, eps) = (self.pattern.costs(), self.epsilon);
+        let width = self.nnz() / out.len().max(1) + 1;
+        out.par_iter_mut()
+            .with_min_len(min_rows_per_task(width))
+            .enumerate()
+            .for_each(|(j, value)| {
+                let mut acc = LogSumExp::default();
+                for &k in self.pattern.column(j) {
+                    acc.add(u[self.pattern.row_of(k)] - costs[k] / eps);
+                }
+                *value = acc.value();
+            });
+        Ok(())
+    }
+
+    fn gibbs(&self, f: &[f64], g: &[f64]) -> Result<Box<dyn Gibbs>> {
+        Ok(Box::new(SparseGibbs::new(
+            Arc::clone(&self.pattern),
+            self.epsilon,
+            f,
+            g,
+        )?))
+    }
+
+    fn with_epsilon(&self, epsilon: f64) -> Option<Arc<dyn Kernel>> {
+        Some(Arc::new(SparseKernel {
+            epsilon,
+            ..self.clone()
+        }))
+    }
+
+    fn geometry(&self) -> Option<(&Points, &Points, Cost)> {
+        Some((&self.x, &self.y, self.cost))
+    }
+}

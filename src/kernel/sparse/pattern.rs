@@ -1,0 +1,127 @@
+//! The pairs a sparse kernel keeps, in both compressed orders, with their costs.
+
+use rayon::prelude::*;
+
+use crate::error::{Error, Result};
+use crate::geometry::{Cost, Points};
+
+/// Kept pairs (i, j) with their costs C_ij: row i's entries are `offsets[i]..offsets[i + 1]` of `cols`,
+/// `entry_rows` and `costs`, columns ascending. The column view lists, for column j, the rows and the positions of its
+/// entries in the row order, so both products read the same values.
+#[derive(Debug)]
+pub(crate) struct Pattern {
+    n: usize,
+    m: usize,
+    offsets: Vec<usize>,
+    cols: Vec<u32>,
+    entry_rows: Vec<u32>,
+    costs: Vec<f64>,
+    col_offsets: Vec<usize>,
+    col_entries: Vec<usize>,
+}
+
+impl Pattern {
+    /// Builds the pattern from each row's kept columns (any order, duplicates allowed).
+    pub fn new(x: &Points, y: &Points, cost: Cost, mut rows: Vec<Vec<u32>>) -> Self {
+        let (n, m) = (x.len(), y.len());
+        rows.par_iter_mut().for_each(|cols| {
+            cols.sort_unstable();
+            cols.dedup();
+        });
+        let mut offsets = Vec::with_capacity(n + 1);
+        offsets.push(0);
+        for cols in &rows {
+            offsets.push(offsets.last().unwrap() + cols.len());
+        }
+        let nnz = *offsets.last().unwrap();
+        let cols: Vec<u32> = rows.into_iter().flatten().collect();
+        let mut entry_rows = Vec::with_capacity(nnz);
+        for i in 0..n {
+            entry_rows.resize(offsets[i + 1], i as u32);
+        }
+        let costs: Vec<f64> = entry_rows
+            .par_iter()
+            .zip(&cols)
+            .with_min_len(4096)
+            .map(|(&i, &j)| cost.eval(x.point(i as usize), y.point(j as usize)))
+            .collect();
+        let mut col_counts = vec![0usize; m + 1];
+        for &j in &cols {
+            col_counts[j as usize + 1] += 1;
+        }
+        for j in 0..m {
+            col_counts[j + 1] += col_counts[j];
+        }
+        let col_offsets = col_counts;
+        let mut next = col_offsets[..m].to_vec();
+        let mut col_entries = vec![0usize; nnz];
+        for (k, &j) in cols.iter().enumerate() {
+            col_entries[next[j as usize]] = k;
+            next[j as usize] += 1;
+        }
+        Pattern {
+            n,
+            m,
+            offsets,
+            cols,
+            entry_rows,
+            costs,
+            col_offsets,
+            col_entries,
+        }
+    }
+
+    pub fn nnz(&self) -> usize {
+        self.cols.len()
+    }
+
+    pub fn bytes(&self) -> usize {
+        (self.offsets.len() + self.col_offsets.len() + self.col_entries.len()) * 8
+            + (self.cols.len() + self.entry_rows.len()) * 4
+            + self.costs.len() * 8
+    }
+
+    /// Row i's entry range.
+    pub fn row(&self, i: usize) -> std::ops::Range<usize> {
+        self.offsets[i]..self.offsets[i + 1]
+    }
+
+    /// Column j's positions in the row order.
+    pub fn column(&self, j: usize) -> &[usize] {
+        &self.col_entries[self.col_offsets[j]..self.col_offsets[j + 1]]
+    }
+
+    pub fn col(&self, k: usize) -> usize {
+        self.cols[k] as usize
+    }
+
+    pub fn costs(&self) -> &[f64] {
+        &self.costs
+    }
+
+    /// Row of entry k.
+    pub fn row_of(&self, k: usize) -> usize {
+        self.entry_rows[k] as usize
+    }
+
+    /// Fails, naming the first row or column without a kept pair: its sums would be empty.
+    pub fn ensure_covering(&self) -> Result<()> {
+        let empty = |what: &str, line: usize| {
+            Err(Error::NumericalFailure(format!(
+                "{what} {line} of the sparse kernel has no kept pair, so its sum is 0: keep more pairs \
+                 (more neighbours or rounds, fewer clusters, a larger truncation) or use the LCN kernel"
+            )))
+        };
+        if let Some(i) = (0..self.n).find(|&i| self.row(i).is_empty()) {
+            return empty("row", i);
+        }
+        if let Some(j) = (0..self.m).find(|&j| self.column(j).is_empty()) {
+            return empty("column", j);
+        }
+        Ok(())
+    }
+
+    pub fn shape(&self) -> (usize, usize) {
+        (self.n, self.m)
+    }
+}
