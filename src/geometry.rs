@@ -247,6 +247,19 @@ impl Weights {
 }
 
 /// Fails with [`Error::NonFinite`] at the first NaN or infinity.
+/// Fails, naming `y`, unless both clouds have the same dimension.
+pub(crate) fn ensure_same_dimension(x: &PointCloud, y: &PointCloud) -> Result<()> {
+    if x.dim() == y.dim() {
+        Ok(())
+    } else {
+        Err(Error::mismatch(
+            "y",
+            format!("dimension {} (as x)", x.dim()),
+            format!("dimension {}", y.dim()),
+        ))
+    }
+}
+
 pub(crate) fn ensure_finite(arg: &'static str, values: &[f64]) -> Result<()> {
     match values.iter().position(|v| !v.is_finite()) {
         Some(index) => Err(Error::NonFinite {

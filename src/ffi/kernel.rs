@@ -7,7 +7,7 @@ use super::boundary::{ffi_boundary, scalot_status};
 use super::enums::{self, scalot_kernel_kind};
 use super::handles::{borrow, free, input, into_handle, out_param, Handle};
 use crate::error::checked_product;
-use crate::geometry::PointCloud;
+use crate::geometry::{Layout, PointCloud};
 use crate::kernel::dense::DenseKernel;
 use crate::kernel::Kernel;
 
@@ -42,12 +42,36 @@ pub struct scalot_kernel_properties {
 }
 
 /// Fails with EMPTY_INPUT, naming `arg`, when a size is 0.
-pub(super) fn nonzero(arg: &'static str, size: usize) -> crate::Result<()> {
+fn nonzero(arg: &'static str, size: usize) -> crate::Result<()> {
     if size == 0 {
         Err(crate::Error::Empty { arg })
     } else {
         Ok(())
     }
+}
+
+/// The caller's point clouds `x` (n x d) and `y` (m x d), both in `layout`, after the size and null checks
+/// every kernel built from points makes.
+///
+/// # Safety
+/// `x` and `y`, when not null, must point at n*d and m*d readable doubles that outlive the clouds.
+pub(super) unsafe fn two_clouds<'a>(
+    x: *const f64,
+    n: usize,
+    y: *const f64,
+    m: usize,
+    d: usize,
+    layout: Layout,
+) -> crate::Result<(PointCloud<'a>, PointCloud<'a>)> {
+    nonzero("n", n)?;
+    nonzero("m", m)?;
+    nonzero("d", d)?;
+    let xs = unsafe { input(x, checked_product("x (n x d)", n, d)?, "x") }?;
+    let ys = unsafe { input(y, checked_product("y (m x d)", m, d)?, "y") }?;
+    Ok((
+        PointCloud::new("x", xs, n, d, layout)?,
+        PointCloud::new("y", ys, m, d, layout)?,
+    ))
 }
 
 /// Builds the dense kernel between the points `x` (n x d) and `y` (m x d), both in `layout`.
@@ -82,13 +106,7 @@ pub extern "C" fn scalot_kernel_dense_new(
         let layout = enums::layout(layout, "layout")?;
         let cost = enums::cost(cost)?;
         let mode = enums::dense_mode(mode)?;
-        nonzero("n", n)?;
-        nonzero("m", m)?;
-        nonzero("d", d)?;
-        let xs = unsafe { input(x, checked_product("x (n x d)", n, d)?, "x") }?;
-        let ys = unsafe { input(y, checked_product("y (m x d)", m, d)?, "y") }?;
-        let x = PointCloud::new("x", xs, n, d, layout)?;
-        let y = PointCloud::new("y", ys, m, d, layout)?;
+        let (x, y) = unsafe { two_clouds(x, n, y, m, d, layout) }?;
         let kernel: Arc<dyn Kernel> =
             Arc::new(DenseKernel::from_points(&x, &y, cost, epsilon, mode)?);
         out.write(into_handle::<scalot_kernel>(kernel));

@@ -5,10 +5,9 @@ use std::sync::Arc;
 
 use super::boundary::{ffi_boundary, scalot_status};
 use super::enums;
-use super::handles::{borrow, borrow_mut, free, input, into_handle, out_param, Handle};
-use super::kernel::{nonzero, scalot_kernel};
-use crate::error::{checked_product, Error};
-use crate::geometry::PointCloud;
+use super::handles::{borrow, borrow_mut, free, into_handle, out_param, Handle};
+use super::kernel::{scalot_kernel, two_clouds};
+use crate::error::Error;
 use crate::kernel::pairs::{KMeans, PairRule};
 use crate::kernel::sparse::SparseKernel;
 use crate::kernel::Kernel;
@@ -193,13 +192,7 @@ pub extern "C" fn scalot_kernel_sparse_new(
             let o = unsafe { borrow(options, "options") }?;
             (o.rule, o.seed)
         };
-        nonzero("n", n)?;
-        nonzero("m", m)?;
-        nonzero("d", d)?;
-        let xs = unsafe { input(x, checked_product("x (n x d)", n, d)?, "x") }?;
-        let ys = unsafe { input(y, checked_product("y (m x d)", m, d)?, "y") }?;
-        let x = PointCloud::new("x", xs, n, d, layout)?;
-        let y = PointCloud::new("y", ys, m, d, layout)?;
+        let (x, y) = unsafe { two_clouds(x, n, y, m, d, layout) }?;
         let kernel: Arc<dyn Kernel> =
             Arc::new(SparseKernel::new(&x, &y, cost, epsilon, &rule, seed)?);
         out.write(into_handle::<scalot_kernel>(kernel));

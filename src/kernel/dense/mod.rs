@@ -17,7 +17,7 @@ use self::online::OnlineGibbs;
 use self::source::CostSource;
 use self::stored::StoredGibbs;
 use crate::error::{checked_product, ensure_len, Error, Result};
-use crate::geometry::{ensure_finite, Cost, Layout, PointCloud, Points};
+use crate::geometry::{ensure_finite, ensure_same_dimension, Cost, Layout, PointCloud, Points};
 use crate::kernel::{Gibbs, Kernel, KernelInfo, KernelKind};
 
 /// How a dense kernel's operator holds its entries during a solve.
@@ -60,13 +60,7 @@ impl DenseKernel {
         epsilon: f64,
         mode: DenseMode,
     ) -> Result<Self> {
-        if x.dim() != y.dim() {
-            return Err(Error::mismatch(
-                "y",
-                format!("dimension {} (as x)", x.dim()),
-                format!("dimension {}", y.dim()),
-            ));
-        }
+        ensure_same_dimension(x, y)?;
         validate_epsilon(epsilon)?;
         ensure_stored_size(x.len(), y.len(), mode)?;
         let source = CostSource::Points {

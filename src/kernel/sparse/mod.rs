@@ -11,8 +11,8 @@ use rayon::prelude::*;
 
 use self::gibbs::SparseGibbs;
 use self::pattern::Pattern;
-use crate::error::{Error, Result};
-use crate::geometry::{Cost, PointCloud, Points};
+use crate::error::Result;
+use crate::geometry::{ensure_same_dimension, Cost, PointCloud, Points};
 use crate::kernel::dense::validate_epsilon;
 use crate::kernel::pairs::PairRule;
 use crate::kernel::{Gibbs, Kernel, KernelInfo, KernelKind};
@@ -39,13 +39,7 @@ impl SparseKernel {
         rule: &PairRule,
         seed: u64,
     ) -> Result<Self> {
-        if x.dim() != y.dim() {
-            return Err(Error::mismatch(
-                "y",
-                format!("dimension {} (as x)", x.dim()),
-                format!("dimension {}", y.dim()),
-            ));
-        }
+        ensure_same_dimension(x, y)?;
         validate_epsilon(epsilon)?;
         let (x, y) = (x.to_points()?, y.to_points()?);
         let rows = rule.rows(&x, &y, cost, epsilon, seed)?;
@@ -61,6 +55,26 @@ impl SparseKernel {
 
     pub fn nnz(&self) -> usize {
         self.pattern.nnz()
+    }
+
+    /// `out_l = log Σ exp(...)` over the entries of line l (a row or a column), which `add_line` feeds
+    /// to the accumulator; one task per group of lines, each line summed in its own fixed order.
+    fn log_lines(
+        &self,
+        out: &mut [f64],
+        add_line: impl Fn(usize, &mut LogSumExp) + Sync,
+    ) -> Result<()> {
+        self.pattern.ensure_covering()?;
+        let width = self.nnz() / out.len().max(1) + 1;
+        out.par_iter_mut()
+            .with_min_len(min_rows_per_task(width))
+            .enumerate()
+            .for_each(|(line, value)| {
+                let mut acc = LogSumExp::default();
+                add_line(line, &mut acc);
+                *value = acc.value();
+            });
+        Ok(())
     }
 }
 
@@ -87,37 +101,21 @@ impl Kernel for SparseKernel {
     }
 
     fn log_apply(&self, v: &[f64], out: &mut [f64]) -> Result<()> {
-        self.pattern.ensure_covering()?;
-        let (costs, eps) = (self.pattern.costs(), self.epsilon);
-        let width = self.nnz() / out.len().max(1) + 1;
-        out.par_iter_mut()
-            .with_min_len(min_rows_per_task(width))
-            .enumerate()
-            .for_each(|(i, value)| {
-                let mut acc = LogSumExp::default();
-                for k in self.pattern.row(i) {
-                    acc.add(v[self.pattern.col(k)] - costs[k] / eps);
-                }
-                *value = acc.value();
-            });
-        Ok(())
+        let costs = self.pattern.costs();
+        self.log_lines(out, |i, acc| {
+            for k in self.pattern.row(i) {
+                acc.add(v[self.pattern.col(k)] - costs[k] / self.epsilon);
+            }
+        })
     }
 
     fn log_apply_transpose(&self, u: &[f64], out: &mut [f64]) -> Result<()> {
-        self.pattern.ensure_covering()?;
-        let (costs, eps) = (self.pattern.costs(), self.epsilon);
-        let width = self.nnz() / out.len().max(1) + 1;
-        out.par_iter_mut()
-            .with_min_len(min_rows_per_task(width))
-            .enumerate()
-            .for_each(|(j, value)| {
-                let mut acc = LogSumExp::default();
-                for &k in self.pattern.column(j) {
-                    acc.add(u[self.pattern.row_of(k)] - costs[k] / eps);
-                }
-                *value = acc.value();
-            });
-        Ok(())
+        let costs = self.pattern.costs();
+        self.log_lines(out, |j, acc| {
+            for &k in self.pattern.column(j) {
+                acc.add(u[self.pattern.row_of(k)] - costs[k] / self.epsilon);
+            }
+        })
     }
 
     fn gibbs(&self, f: &[f64], g: &[f64]) -> Result<Box<dyn Gibbs>> {
