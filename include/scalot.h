@@ -102,6 +102,14 @@ typedef enum {
    * Sparse: exact entries at the kept pairs (scalot_kernel_sparse_new).
    */
   SCALOT_KERNEL_KIND_SPARSE = 3,
+  /**
+   * Nystrom: a rank-l factorisation on landmarks (scalot_kernel_nystrom_new).
+   */
+  SCALOT_KERNEL_KIND_NYSTROM = 4,
+  /**
+   * Locally corrected Nystrom (scalot_kernel_lcn_new).
+   */
+  SCALOT_KERNEL_KIND_LCN = 5,
 } scalot_kernel_kind;
 
 /**
@@ -161,6 +169,12 @@ typedef enum {
  * once. Plans keep their kernel alive, so it may be freed while plans that use it live on.
  */
 typedef struct scalot_kernel scalot_kernel;
+
+/**
+ * How a Nystrom (or LCN) kernel chooses its landmarks and inverts their kernel matrix. Not thread-safe
+ * while being changed; a kernel built from it keeps no reference to it.
+ */
+typedef struct scalot_nystrom_options scalot_nystrom_options;
 
 /**
  * An entropic transport plan P_ij = a_i b_j exp((f_i + g_j - C_ij)/eps), held as potentials and the
@@ -282,6 +296,42 @@ scalot_status scalot_kernel_info(const scalot_kernel *kernel, scalot_kernel_prop
 void scalot_kernel_free(scalot_kernel *kernel);
 
 /**
+ * Builds the locally corrected Nystrom kernel between `x` (n x d) and `y` (m x d) (LCN-Sinkhorn;
+ * Klicpera, Lienen and Gunnemann, ICML 2021): K_LCN = K_Nys - K_Nys^sp + K^sp, the Nystrom approximation
+ * replaced by the exact entries K_ij = exp(-C_ij/eps) at sparse pairs. Nystrom carries the kernel's
+ * global low-rank part, the pairs its large entries near the diagonal of the transport, so LCN is far
+ * more accurate than either alone at small epsilon for the same memory. Products cost
+ * O((n + m) * landmarks + nnz); nothing of size n * m is allocated. Epsilon-scaling is supported.
+ *
+ * - `landmarks`: Nystrom options, NULL for the defaults with 20 k-means++ landmarks.
+ * - `pairs`: sparse options, NULL (or options without a rule) for hierarchical k-means 10 x 100,
+ *   1 round, 10 Lloyd iterations. These are the LCN paper's settings for embedding alignment
+ *   (there with epsilon = 0.05 on unit-normalised embeddings and the negative dot-product cost).
+ *   The authors advise choosing landmarks and pairs independently; the two seeds are separate.
+ *
+ * Other arguments as scalot_kernel_dense_new. A solve fails with NUMERICAL_FAILURE, naming the row or
+ * column, where an approximate sum is not positive: use more landmarks, more pairs, or a larger epsilon.
+ * The plan's transport cost is as for scalot_kernel_nystrom_new.
+ *
+ * Statuses: OK; NULL_POINTER (x, y, out); EMPTY_INPUT; SIZE_OVERFLOW; NON_FINITE; INVALID_ARGUMENT
+ * (layout, cost, epsilon, landmarks or clusters above n + m, m above 2^32 - 1); NUMERICAL_FAILURE (the
+ * landmark matrix cannot be inverted); OUT_OF_MEMORY.
+ *
+ * Thread-safe.
+ */
+scalot_status scalot_kernel_lcn_new(const double *x,
+                                    size_t n,
+                                    const double *y,
+                                    size_t m,
+                                    size_t d,
+                                    int layout,
+                                    int cost,
+                                    double epsilon,
+                                    const scalot_nystrom_options *landmarks,
+                                    const scalot_sparse_options *pairs,
+                                    scalot_kernel **out);
+
+/**
  * The library version, "MAJOR.MINOR.PATCH", as a static NUL-terminated string.
  *
  * Thread-safe. Compare with the SCALOT_VERSION_* macros to detect a header/library mismatch.
@@ -322,6 +372,84 @@ scalot_status scalot_set_num_threads(size_t threads);
  * Statuses: OK; NULL_POINTER if `out` is NULL.
  */
 scalot_status scalot_num_threads(size_t *out);
+
+/**
+ * Creates Nystrom options with the defaults: the constructor's number of landmarks (200 for
+ * scalot_kernel_nystrom_new, 20 for scalot_kernel_lcn_new, as in the LCN paper), chosen by k-means++
+ * seeding; the eigenvalue-cutoff inverse with tolerance 1e-8; seed 0.
+ *
+ * Statuses: OK; NULL_POINTER (out).
+ */
+scalot_status scalot_nystrom_options_new(scalot_nystrom_options **out);
+
+/**
+ * Releases Nystrom options; NULL is a no-op.
+ */
+void scalot_nystrom_options_free(scalot_nystrom_options *options);
+
+/**
+ * Sets the number of landmarks and how they are chosen from the points of x and y together (a
+ * scalot_landmark_rule). `iterations` is the number of Lloyd iterations for SCALOT_LANDMARK_RULE_K_MEANS
+ * and is ignored otherwise. More landmarks approximate the kernel better at O((n + m) * landmarks)
+ * memory and time per product.
+ *
+ * Statuses: OK; NULL_POINTER; INVALID_ARGUMENT (landmarks is 0; rule unknown; more landmarks than
+ * n + m is refused when the kernel is built).
+ */
+scalot_status scalot_nystrom_options_set_landmarks(scalot_nystrom_options *options,
+                                                   size_t landmarks,
+                                                   int rule,
+                                                   size_t iterations);
+
+/**
+ * Sets how the landmark kernel matrix A (unit diagonal after scaling) is inverted, a scalot_inverse:
+ * SCALOT_INVERSE_EIGEN keeps the eigenvalues above `tolerance` times the largest; SCALOT_INVERSE_CHOLESKY
+ * adds `tolerance` to the diagonal (times 10 until the factorisation succeeds). Both bound the inverse
+ * where landmarks nearly coincide; BENCHMARKS.md compares their accuracy.
+ *
+ * Statuses: OK; NULL_POINTER; INVALID_ARGUMENT (method unknown; tolerance not in (0, 1)).
+ */
+scalot_status scalot_nystrom_options_set_inverse(scalot_nystrom_options *options,
+                                                 int method,
+                                                 double tolerance);
+
+/**
+ * Seeds the landmark choice: the same seed gives the same landmarks for any number of threads.
+ *
+ * Statuses: OK; NULL_POINTER.
+ */
+scalot_status scalot_nystrom_options_set_seed(scalot_nystrom_options *options, uint64_t seed);
+
+/**
+ * Builds the Nystrom kernel between `x` (n x d) and `y` (m x d): K_Nys = U A^-1 V with
+ * U_ia = k(x_i, z_a), A_ab = k(z_a, z_b), V_aj = k(z_a, y_j) for landmarks z (Nystrom Sinkhorn). Products
+ * cost O((n + m) * landmarks); the kernel holds O((n + m) * landmarks) numbers and nothing of size
+ * n * m. Epsilon-scaling is supported (the landmarks are kept).
+ *
+ * Its entries are approximate and may be negative. A solve fails with NUMERICAL_FAILURE, naming the row
+ * or column, where an approximate sum is not positive: use more landmarks or a larger epsilon. The plan's
+ * transport cost is exact for the given plan with the squared Euclidean and negative dot-product costs
+ * (from P*Y); for the Euclidean cost it is UNSUPPORTED.
+ *
+ * Arguments as scalot_kernel_dense_new; `options` NULL means the defaults of scalot_nystrom_options_new
+ * (200 k-means++ landmarks, as the LCN paper's Nystrom Sinkhorn).
+ *
+ * Statuses: OK; NULL_POINTER (x, y, out); EMPTY_INPUT; SIZE_OVERFLOW; NON_FINITE; INVALID_ARGUMENT
+ * (layout, cost, epsilon, landmarks above n + m); NUMERICAL_FAILURE (the landmark matrix cannot be
+ * inverted); OUT_OF_MEMORY.
+ *
+ * Thread-safe.
+ */
+scalot_status scalot_kernel_nystrom_new(const double *x,
+                                        size_t n,
+                                        const double *y,
+                                        size_t m,
+                                        size_t d,
+                                        int layout,
+                                        int cost,
+                                        double epsilon,
+                                        const scalot_nystrom_options *options,
+                                        scalot_kernel **out);
 
 /**
  * Releases a plan; NULL is a no-op.
@@ -619,8 +747,15 @@ scalot_status scalot_sinkhorn_solve(const scalot_kernel *kernel,
                                     scalot_plan **out);
 
 /**
- * Creates sparse-kernel options with the defaults: joint k-means buckets over X and Y (100 clusters,
- * 1 round, 20 Lloyd iterations), seed 0.
+ * Creates sparse-kernel options with no rule set and seed 0. A kernel built from options without a rule
+ * uses its constructor's default: for scalot_kernel_sparse_new, joint k-means buckets over X and Y
+ * (100 clusters, 1 round, 20 Lloyd iterations); for scalot_kernel_lcn_new, the LCN paper's hierarchical
+ * k-means 10 x 100 (1 round, 10 Lloyd iterations).
+ *
+ * The LCN paper's settings for embedding alignment (Klicpera, Lienen and Gunnemann 2021, lambda = 0.05):
+ * Sparse Sinkhorn with angular LSH, 130 buckets, 16 bands x 2 hashes
+ * (scalot_sparse_options_set_lsh(o, 130, 2, 16)); LCN with hierarchical k-means 10 x 100
+ * (scalot_sparse_options_set_hierarchical_kmeans) and 20 k-means++ landmarks.
  *
  * Statuses: OK; NULL_POINTER (out).
  */
@@ -646,8 +781,45 @@ scalot_status scalot_sparse_options_set_kmeans(scalot_sparse_options *options,
                                                size_t iterations);
 
 /**
+ * Keeps the pairs that share a bucket of hierarchical k-means over X and Y jointly: the points are split
+ * into `branching[0]` clusters, each of those into `branching[1]`, and so on, for
+ * prod(branching) buckets at a cost of about sum(branching) distances per point and Lloyd iteration
+ * (flat k-means into as many buckets costs their product). Each split is k-means++ seeding and at most
+ * `iterations` Lloyd iterations; `rounds` hierarchies from different seeds are OR-ed. The LCN paper uses
+ * {10, 100}.
+ *
+ * `branching` is read during the call and not kept.
+ *
+ * Statuses: OK; NULL_POINTER (options, branching); INVALID_ARGUMENT (levels, rounds or an entry of
+ * branching is 0; the product of branching exceeds 2^64; an entry above n + m is refused when the
+ * kernel is built).
+ */
+scalot_status scalot_sparse_options_set_hierarchical_kmeans(scalot_sparse_options *options,
+                                                            const size_t *branching,
+                                                            size_t levels,
+                                                            size_t rounds,
+                                                            size_t iterations);
+
+/**
+ * Keeps the pairs that share a bucket of angular LSH (cross-polytope style) in any band. One hash draws
+ * a Gaussian d x (buckets/2) matrix R and puts x in the bucket argmax [R^T x, -R^T x], so points at a
+ * small angle tend to share it; `hashes` hashes are AND-ed within a band and `bands` bands are OR-ed.
+ * Suited to the cosine geometry of normalised, centred data such as word embeddings. Costs
+ * O((n + m) * d * buckets/2 * hashes * bands). The LCN paper's Sparse Sinkhorn uses 130 buckets,
+ * 2 hashes, 16 bands.
+ *
+ * Statuses: OK; NULL_POINTER; INVALID_ARGUMENT (buckets odd or below 2; hashes or bands 0;
+ * buckets^hashes above 2^64).
+ */
+scalot_status scalot_sparse_options_set_lsh(scalot_sparse_options *options,
+                                            size_t buckets,
+                                            size_t hashes,
+                                            size_t bands);
+
+/**
  * Keeps each point's `k` nearest points of the other cloud by the cost, both ways (so no row or column
- * is empty): an exact, exhaustive search in O(n * m * d).
+ * is empty). Exact: a k-d tree for d <= 8 with a Euclidean cost (about O((n + m) log) per query), a
+ * blocked exhaustive search in O(n * m * d) otherwise.
  *
  * Statuses: OK; NULL_POINTER; INVALID_ARGUMENT (k is 0).
  */
@@ -664,7 +836,7 @@ scalot_status scalot_sparse_options_set_truncation(scalot_sparse_options *option
                                                    double factor);
 
 /**
- * Seeds the randomised rules (k-means): the same seed gives the same pairs for any number of threads.
+ * Seeds the randomised rules (k-means, LSH): the same seed gives the same pairs for any number of threads.
  *
  * Statuses: OK; NULL_POINTER.
  */

@@ -3,6 +3,7 @@
 //! The Rust API mirrors the C one: build a [`kernel::Kernel`], solve with [`sinkhorn::solve`], and query the
 //! [`sinkhorn::TransportPlan`]. The conventions (plan, potentials, objectives) are those of the C header.
 
+mod cluster;
 pub mod error;
 pub mod ffi;
 pub mod geometry;
@@ -14,7 +15,9 @@ pub mod threads;
 pub use error::{Error, Result};
 pub use geometry::{Cost, Layout, PointCloud, Weights};
 pub use kernel::dense::{DenseKernel, DenseMode};
-pub use kernel::pairs::{KMeans, PairRule};
+pub use kernel::lcn::LcnKernel;
+pub use kernel::nystrom::{LandmarkRule, NystromKernel, NystromOptions, StabilisedInverse};
+pub use kernel::pairs::{AngularLsh, KMeans, PairRule};
 pub use kernel::sparse::SparseKernel;
 pub use kernel::{Kernel, KernelInfo, KernelKind};
 pub use sinkhorn::{solve, solve_with_progress, SinkhornOptions, TransportPlan};

@@ -59,9 +59,10 @@ fn all_pair_rules(n: usize, m: usize) -> Vec<PairRule> {
     vec![
         PairRule::Truncation { factor: 1e6 },
         PairRule::NearestNeighbours { k: n.max(m) },
+        PairRule::KMeans(KMeans::flat(1, 1, 5)),
         PairRule::KMeans(KMeans {
-            clusters: 1,
-            rounds: 1,
+            branching: vec![1, 1],
+            rounds: 2,
             iterations: 5,
         }),
     ]
@@ -82,7 +83,7 @@ fn keeping_every_pair_gives_the_dense_solution() {
         .unwrap(),
     ));
     for rule in all_pair_rules(40, 30) {
-        let kernel = sparse(&x, &y, eps, rule, 7);
+        let kernel = sparse(&x, &y, eps, rule.clone(), 7);
         assert_eq!(kernel.nnz(), 40 * 30, "{rule:?}");
         let plan = solved(Arc::new(kernel));
         assert!(plan.converged());
@@ -188,14 +189,14 @@ fn nearest_neighbours_cover_every_row_and_column() {
 fn seeded_kmeans_is_deterministic_and_the_seed_matters() {
     let (x, y) = (points(300, D, 0.0, 7), points(280, D, 0.0, 8));
     let rule = PairRule::KMeans(KMeans {
-        clusters: 6,
+        branching: vec![3, 2],
         rounds: 2,
         iterations: 10,
     });
     let mut bits = Vec::new();
     for threads in [1, 2] {
         scalot::threads::set_num_threads(threads).unwrap();
-        let kernel = sparse(&x, &y, 0.1, rule, 42);
+        let kernel = sparse(&x, &y, 0.1, rule.clone(), 42);
         let nnz = kernel.nnz();
         let kernel: Arc<dyn Kernel> = Arc::new(kernel);
         let (a, b) = (
@@ -243,11 +244,7 @@ fn an_uncovered_row_is_a_numerical_failure_that_names_it() {
 #[test]
 fn too_many_clusters_are_refused() {
     let (x, y) = (points(3, D, 0.0, 11), points(2, D, 0.0, 12));
-    let rule = PairRule::KMeans(KMeans {
-        clusters: 6,
-        rounds: 1,
-        iterations: 1,
-    });
+    let rule = PairRule::KMeans(KMeans::flat(6, 1, 1));
     let error =
         SparseKernel::new(&cloud(&x), &cloud(&y), Cost::SqEuclidean, 1.0, &rule, 0).unwrap_err();
     assert!(error.to_string().contains("clusters"), "{error}");

@@ -6,6 +6,7 @@ use std::ffi::c_int;
 use crate::error::{Error, Result};
 use crate::geometry::{Cost, Layout};
 use crate::kernel::dense::DenseMode;
+use crate::kernel::nystrom::{LandmarkRule, StabilisedInverse};
 use crate::kernel::KernelKind;
 
 /// How a matrix argument is laid out.
@@ -53,6 +54,32 @@ pub enum scalot_kernel_kind {
     DenseOnline = 2,
     /// Sparse: exact entries at the kept pairs (scalot_kernel_sparse_new).
     Sparse = 3,
+    /// Nystrom: a rank-l factorisation on landmarks (scalot_kernel_nystrom_new).
+    Nystrom = 4,
+    /// Locally corrected Nystrom (scalot_kernel_lcn_new).
+    Lcn = 5,
+}
+
+/// How Nystrom landmarks are chosen from the points of x and y together.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum scalot_landmark_rule {
+    /// Distinct points, uniformly at random.
+    Uniform = 0,
+    /// k-means++ seeding: spread-out points (the LCN paper's choice).
+    KMeansPlusPlus = 1,
+    /// k-means centres after Lloyd iterations from k-means++ seeding.
+    KMeans = 2,
+}
+
+/// How the inverse of the landmark kernel matrix is stabilised.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum scalot_inverse {
+    /// Pseudo-inverse over the eigenvalues above tolerance times the largest.
+    Eigen = 0,
+    /// Cholesky factorisation with jitter: (A + delta I)^-1, delta = tolerance, times 10 until it succeeds.
+    Cholesky = 1,
 }
 
 pub(crate) fn layout(value: c_int, arg: &'static str) -> Result<Layout> {
@@ -90,6 +117,29 @@ pub(crate) fn dense_mode(value: c_int) -> Result<DenseMode> {
     }
 }
 
+pub(crate) fn landmark_rule(value: c_int, iterations: usize) -> Result<LandmarkRule> {
+    match value {
+        0 => Ok(LandmarkRule::Uniform),
+        1 => Ok(LandmarkRule::KMeansPlusPlus),
+        2 => Ok(LandmarkRule::KMeans { iterations }),
+        other => Err(Error::invalid(
+            "rule",
+            format!("{other} is not a scalot_landmark_rule (0, 1 or 2)"),
+        )),
+    }
+}
+
+pub(crate) fn inverse(value: c_int, tolerance: f64) -> Result<StabilisedInverse> {
+    match value {
+        0 => Ok(StabilisedInverse::Eigen { cutoff: tolerance }),
+        1 => Ok(StabilisedInverse::Cholesky { jitter: tolerance }),
+        other => Err(Error::invalid(
+            "method",
+            format!("{other} is not a scalot_inverse (0 eigen, 1 Cholesky)"),
+        )),
+    }
+}
+
 impl From<KernelKind> for scalot_kernel_kind {
     fn from(kind: KernelKind) -> Self {
         match kind {
@@ -97,6 +147,8 @@ impl From<KernelKind> for scalot_kernel_kind {
             KernelKind::DenseStoredF32 => scalot_kernel_kind::DenseStoredF32,
             KernelKind::DenseOnline => scalot_kernel_kind::DenseOnline,
             KernelKind::Sparse => scalot_kernel_kind::Sparse,
+            KernelKind::Nystrom => scalot_kernel_kind::Nystrom,
+            KernelKind::Lcn => scalot_kernel_kind::Lcn,
         }
     }
 }

@@ -5,10 +5,10 @@ use std::sync::Arc;
 
 use super::boundary::{ffi_boundary, scalot_status};
 use super::enums;
-use super::handles::{borrow, borrow_mut, free, into_handle, out_param, Handle};
+use super::handles::{borrow, borrow_mut, free, input, into_handle, out_param, Handle};
 use super::kernel::{scalot_kernel, two_clouds};
 use crate::error::Error;
-use crate::kernel::pairs::{KMeans, PairRule};
+use crate::kernel::pairs::{AngularLsh, KMeans, PairRule};
 use crate::kernel::sparse::SparseKernel;
 use crate::kernel::Kernel;
 
@@ -19,23 +19,46 @@ pub struct scalot_sparse_options {
 }
 
 pub(crate) struct SparseOptions {
-    rule: PairRule,
+    /// `None` until a rule is set: the kernel constructor's default applies.
+    rule: Option<PairRule>,
     seed: u64,
+}
+
+impl SparseOptions {
+    /// The rule and seed, with `default` where no rule was set; NULL options are all defaults.
+    ///
+    /// # Safety
+    /// `options`, when not null, must be a live handle from scalot_sparse_options_new.
+    pub(crate) unsafe fn or_default(
+        options: *const scalot_sparse_options,
+        default: impl FnOnce() -> PairRule,
+    ) -> crate::Result<(PairRule, u64)> {
+        if options.is_null() {
+            return Ok((default(), 0));
+        }
+        let o = unsafe { borrow(options, "options") }?;
+        Ok((o.rule.clone().unwrap_or_else(default), o.seed))
+    }
 }
 
 impl Handle for scalot_sparse_options {
     type Inner = SparseOptions;
 }
 
-/// The k-means rule of the defaults.
-const DEFAULT_KMEANS: KMeans = KMeans {
-    clusters: 100,
-    rounds: 1,
-    iterations: 20,
-};
+/// The sparse kernel's default rule: joint k-means, 100 clusters, 1 round, 20 Lloyd iterations.
+pub(crate) fn default_sparse_rule() -> PairRule {
+    PairRule::KMeans(KMeans::flat(100, 1, 20))
+}
 
-/// Creates sparse-kernel options with the defaults: joint k-means buckets over X and Y (100 clusters,
-/// 1 round, 20 Lloyd iterations), seed 0.
+/// Creates sparse-kernel options with no rule set and seed 0. A kernel built from options without a rule
+/// uses its constructor's default: for scalot_kernel_sparse_new, joint k-means buckets over X and Y
+/// (100 clusters, 1 round, 20 Lloyd iterations); for scalot_kernel_lcn_new, the LCN paper's hierarchical
+/// k-means 10 x 100 (1 round, 10 Lloyd iterations).
+///
+/// The LCN paper's settings for embedding alignment (Klicpera, Lienen and Gunnemann 2021, lambda = 0.05):
+/// Sparse Sinkhorn with angular LSH, 130 buckets, 16 bands x 2 hashes
+/// (scalot_sparse_options_set_lsh(o, 130, 2, 16)); LCN with hierarchical k-means 10 x 100
+/// (scalot_sparse_options_set_hierarchical_kmeans) and 20 k-means++ landmarks.
 ///
 /// Statuses: OK; NULL_POINTER (out).
 #[no_mangle]
@@ -43,7 +66,7 @@ pub extern "C" fn scalot_sparse_options_new(out: *mut *mut scalot_sparse_options
     ffi_boundary!({
         let out = unsafe { out_param(out, "out") }?;
         out.write(into_handle::<scalot_sparse_options>(SparseOptions {
-            rule: PairRule::KMeans(DEFAULT_KMEANS),
+            rule: None,
             seed: 0,
         }));
         Ok(())
@@ -56,11 +79,12 @@ pub extern "C" fn scalot_sparse_options_free(options: *mut scalot_sparse_options
     ffi_boundary!(() => { unsafe { free(options) } })
 }
 
-fn update(
-    options: *mut scalot_sparse_options,
-    set: impl FnOnce(&mut SparseOptions) -> crate::Result<()>,
-) -> crate::Result<()> {
-    set(unsafe { borrow_mut(options, "options") }?)
+/// Validates `rule` and stores it; invalid rules leave the options as they were.
+fn set_rule(options: *mut scalot_sparse_options, rule: PairRule) -> crate::Result<()> {
+    let options = unsafe { borrow_mut(options, "options") }?;
+    rule.validate()?;
+    options.rule = Some(rule);
+    Ok(())
 }
 
 /// Keeps the pairs that share a k-means cluster of X and Y clustered jointly: k-means++ seeding, then at
@@ -78,28 +102,80 @@ pub extern "C" fn scalot_sparse_options_set_kmeans(
     iterations: usize,
 ) -> scalot_status {
     ffi_boundary!({
-        update(options, |o| {
-            if clusters == 0 {
-                return Err(Error::invalid(
-                    "clusters",
-                    "0 clusters; at least 1 is needed",
-                ));
-            }
-            if rounds == 0 {
-                return Err(Error::invalid("rounds", "0 rounds; at least 1 is needed"));
-            }
-            o.rule = PairRule::KMeans(KMeans {
-                clusters,
+        set_rule(
+            options,
+            PairRule::KMeans(KMeans::flat(clusters, rounds, iterations)),
+        )
+    })
+}
+
+/// Keeps the pairs that share a bucket of hierarchical k-means over X and Y jointly: the points are split
+/// into `branching[0]` clusters, each of those into `branching[1]`, and so on, for
+/// prod(branching) buckets at a cost of about sum(branching) distances per point and Lloyd iteration
+/// (flat k-means into as many buckets costs their product). Each split is k-means++ seeding and at most
+/// `iterations` Lloyd iterations; `rounds` hierarchies from different seeds are OR-ed. The LCN paper uses
+/// {10, 100}.
+///
+/// `branching` is read during the call and not kept.
+///
+/// Statuses: OK; NULL_POINTER (options, branching); INVALID_ARGUMENT (levels, rounds or an entry of
+/// branching is 0; the product of branching exceeds 2^64; an entry above n + m is refused when the
+/// kernel is built).
+#[no_mangle]
+pub extern "C" fn scalot_sparse_options_set_hierarchical_kmeans(
+    options: *mut scalot_sparse_options,
+    branching: *const usize,
+    levels: usize,
+    rounds: usize,
+    iterations: usize,
+) -> scalot_status {
+    ffi_boundary!({
+        if levels == 0 {
+            return Err(Error::invalid("levels", "0 levels; at least 1 is needed"));
+        }
+        let branching = unsafe { input(branching, levels, "branching") }?.to_vec();
+        set_rule(
+            options,
+            PairRule::KMeans(KMeans {
+                branching,
                 rounds,
                 iterations,
-            });
-            Ok(())
-        })
+            }),
+        )
+    })
+}
+
+/// Keeps the pairs that share a bucket of angular LSH (cross-polytope style) in any band. One hash draws
+/// a Gaussian d x (buckets/2) matrix R and puts x in the bucket argmax [R^T x, -R^T x], so points at a
+/// small angle tend to share it; `hashes` hashes are AND-ed within a band and `bands` bands are OR-ed.
+/// Suited to the cosine geometry of normalised, centred data such as word embeddings. Costs
+/// O((n + m) * d * buckets/2 * hashes * bands). The LCN paper's Sparse Sinkhorn uses 130 buckets,
+/// 2 hashes, 16 bands.
+///
+/// Statuses: OK; NULL_POINTER; INVALID_ARGUMENT (buckets odd or below 2; hashes or bands 0;
+/// buckets^hashes above 2^64).
+#[no_mangle]
+pub extern "C" fn scalot_sparse_options_set_lsh(
+    options: *mut scalot_sparse_options,
+    buckets: usize,
+    hashes: usize,
+    bands: usize,
+) -> scalot_status {
+    ffi_boundary!({
+        set_rule(
+            options,
+            PairRule::AngularLsh(AngularLsh {
+                buckets,
+                hashes,
+                bands,
+            }),
+        )
     })
 }
 
 /// Keeps each point's `k` nearest points of the other cloud by the cost, both ways (so no row or column
-/// is empty): an exact, exhaustive search in O(n * m * d).
+/// is empty). Exact: a k-d tree for d <= 8 with a Euclidean cost (about O((n + m) log) per query), a
+/// blocked exhaustive search in O(n * m * d) otherwise.
 ///
 /// Statuses: OK; NULL_POINTER; INVALID_ARGUMENT (k is 0).
 #[no_mangle]
@@ -107,15 +183,7 @@ pub extern "C" fn scalot_sparse_options_set_neighbours(
     options: *mut scalot_sparse_options,
     k: usize,
 ) -> scalot_status {
-    ffi_boundary!({
-        update(options, |o| {
-            if k == 0 {
-                return Err(Error::invalid("k", "0 neighbours; at least 1 is needed"));
-            }
-            o.rule = PairRule::NearestNeighbours { k };
-            Ok(())
-        })
-    })
+    ffi_boundary!({ set_rule(options, PairRule::NearestNeighbours { k }) })
 }
 
 /// Keeps the pairs with C_ij <= `factor` * epsilon (epsilon-truncation; the dropped entries are below
@@ -127,21 +195,10 @@ pub extern "C" fn scalot_sparse_options_set_truncation(
     options: *mut scalot_sparse_options,
     factor: f64,
 ) -> scalot_status {
-    ffi_boundary!({
-        update(options, |o| {
-            if !(factor.is_finite() && factor > 0.0) {
-                return Err(Error::invalid(
-                    "factor",
-                    format!("{factor} is not a positive finite number"),
-                ));
-            }
-            o.rule = PairRule::Truncation { factor };
-            Ok(())
-        })
-    })
+    ffi_boundary!({ set_rule(options, PairRule::Truncation { factor }) })
 }
 
-/// Seeds the randomised rules (k-means): the same seed gives the same pairs for any number of threads.
+/// Seeds the randomised rules (k-means, LSH): the same seed gives the same pairs for any number of threads.
 ///
 /// Statuses: OK; NULL_POINTER.
 #[no_mangle]
@@ -150,10 +207,8 @@ pub extern "C" fn scalot_sparse_options_set_seed(
     seed: u64,
 ) -> scalot_status {
     ffi_boundary!({
-        update(options, |o| {
-            o.seed = seed;
-            Ok(())
-        })
+        unsafe { borrow_mut(options, "options") }?.seed = seed;
+        Ok(())
     })
 }
 
@@ -186,12 +241,7 @@ pub extern "C" fn scalot_kernel_sparse_new(
         let out = unsafe { out_param(out, "out") }?;
         let layout = enums::layout(layout, "layout")?;
         let cost = enums::cost(cost)?;
-        let (rule, seed) = if options.is_null() {
-            (PairRule::KMeans(DEFAULT_KMEANS), 0)
-        } else {
-            let o = unsafe { borrow(options, "options") }?;
-            (o.rule, o.seed)
-        };
+        let (rule, seed) = unsafe { SparseOptions::or_default(options, default_sparse_rule) }?;
         let (x, y) = unsafe { two_clouds(x, n, y, m, d, layout) }?;
         let kernel: Arc<dyn Kernel> =
             Arc::new(SparseKernel::new(&x, &y, cost, epsilon, &rule, seed)?);

@@ -11,6 +11,8 @@
 //!   scalings into the potentials whenever they drift (Schmitzer's stabilised scaling).
 
 pub mod dense;
+pub mod lcn;
+pub mod nystrom;
 pub mod pairs;
 pub mod sparse;
 
@@ -31,6 +33,10 @@ pub enum KernelKind {
     DenseOnline,
     /// Sparse: the kept pairs' exact entries.
     Sparse,
+    /// Nyström: a rank-l factorisation on landmarks.
+    Nystrom,
+    /// Locally corrected Nyström: Nyström made exact at sparse pairs.
+    Lcn,
 }
 
 /// Facts about a kernel, for `scalot_kernel_info`.
@@ -40,7 +46,7 @@ pub struct KernelInfo {
     pub n: usize,
     pub m: usize,
     pub epsilon: f64,
-    /// Entries that a product touches: n·m for dense kernels.
+    /// Stored pairs: n·m for dense kernels, the kept pairs for sparse and LCN kernels, 0 for Nyström.
     pub nnz: usize,
     /// Nyström landmarks, 0 where there are none.
     pub landmarks: usize,

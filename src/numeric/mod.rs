@@ -4,3 +4,4 @@ pub mod exp;
 pub mod logsumexp;
 pub mod parallel;
 pub mod random;
+pub mod signed_logsum;

@@ -25,6 +25,13 @@ impl SplitMix64 {
         ((self.next_u64() >> 11) as f64 + 0.5) / (1u64 << 53) as f64
     }
 
+    /// Standard normal, by the Box–Muller transform (one of the pair; the other is dropped so that a
+    /// draw's value depends only on the state before it).
+    pub fn normal(&mut self) -> f64 {
+        let (u, v) = (self.uniform(), self.uniform());
+        (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
+    }
+
     /// Uniform in `0..bound` (`bound` > 0), without modulo bias worth measuring for bound ≪ 2^64.
     pub fn below(&mut self, bound: usize) -> usize {
         ((self.next_u64() as u128 * bound as u128) >> 64) as usize

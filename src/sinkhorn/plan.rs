@@ -6,7 +6,7 @@ use std::sync::{Arc, OnceLock};
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
-use crate::geometry::{Cost, Layout, Weights};
+use crate::geometry::{dot, Cost, Layout, Weights};
 use crate::kernel::{Gibbs, Kernel};
 use crate::numeric::parallel::min_rows_per_task;
 use crate::threads;
@@ -190,18 +190,47 @@ impl TransportPlan {
         self.row_marginal.iter().sum()
     }
 
-    /// ⟨P, C⟩. The first call costs one pass over the costs; the value is kept.
+    /// ⟨P, C⟩. The first call costs one pass over the costs; the value is kept. Kernels that do not hold
+    /// their costs entry by entry (Nyström, LCN) get it exactly from P·Y instead: for the squared
+    /// Euclidean cost ⟨P,C⟩ = Σ r_i‖x_i‖² + Σ c_j‖y_j‖² − 2 Σ_i ⟨x_i, (PY)_i⟩ (r, c the marginals), and for
+    /// −⟨x, y⟩ it is −Σ_i ⟨x_i, (PY)_i⟩.
     pub fn transport_cost(&self) -> Result<f64> {
         self.transport_cost
             .get_or_init(|| {
-                threads::run(|| self.gibbs.cost_moment(&self.row_scale, &self.col_scale))
-                    .ok_or_else(|| {
-                        Error::Unsupported(
-                            "this kernel does not know its costs entry by entry".into(),
-                        )
-                    })
+                match threads::run(|| self.gibbs.cost_moment(&self.row_scale, &self.col_scale)) {
+                    Some(cost) => Ok(cost),
+                    None => self.transport_cost_from_projection(),
+                }
             })
             .clone()
+    }
+
+    fn transport_cost_from_projection(&self) -> Result<f64> {
+        let (x, y, cost) = self.points("the transport cost of this kernel")?;
+        let (py, d) = self.plan_times_targets()?;
+        let cross: f64 = py
+            .chunks_exact(d)
+            .enumerate()
+            .map(|(i, row)| dot(x.point(i), row))
+            .sum();
+        let weighted_norms = |points: &crate::geometry::Points, marginal: &[f64]| -> f64 {
+            marginal
+                .iter()
+                .enumerate()
+                .map(|(i, r)| r * dot(points.point(i), points.point(i)))
+                .sum()
+        };
+        match cost {
+            Cost::SqEuclidean => Ok(weighted_norms(x, &self.row_marginal)
+                + weighted_norms(y, &self.col_marginal)
+                - 2.0 * cross),
+            Cost::NegDot => Ok(-cross),
+            Cost::Euclidean => Err(Error::Unsupported(
+                "the transport cost of a Nyström or LCN kernel is exact for the squared Euclidean and \
+                 negative dot-product costs only; the Euclidean cost does not factor through P·Y"
+                    .into(),
+            )),
+        }
     }
 
     /// ⟨P,C⟩ + ε KL(P | a⊗b) + τ_a KL(P1 | a) + τ_b KL(Pᵀ1 | b), exactly, from the potentials: for a plan of

@@ -15,29 +15,92 @@ use crate::numeric::parallel::min_rows_per_task;
 /// Scalings are absorbed before they pass e^150: f64 values, as the stored dense f64 operator.
 const ABSORPTION_THRESHOLD: f64 = 150.0;
 
-pub(super) struct SparseGibbs {
+pub(crate) struct SparseGibbs {
     pattern: Arc<Pattern>,
     values: Vec<f64>,
 }
 
 impl SparseGibbs {
     pub fn new(pattern: Arc<Pattern>, epsilon: f64, f: &[f64], g: &[f64]) -> Result<Self> {
-        let mut values = try_zeroed::<f64>(pattern.nnz(), "the sparse kernel's values")?;
         let costs = pattern.costs();
+        Self::from_entries(pattern.clone(), |k, i, j| {
+            exp((f[i] + g[j] - costs[k]) / epsilon)
+        })
+    }
+
+    /// The operator whose entry k, at (i, j), is `value(k, i, j)`.
+    pub fn from_entries(
+        pattern: Arc<Pattern>,
+        value: impl Fn(usize, usize, usize) -> f64 + Sync,
+    ) -> Result<Self> {
+        let mut values = try_zeroed::<f64>(pattern.nnz(), "the sparse kernel's values")?;
         values
             .par_iter_mut()
             .with_min_len(4096)
             .enumerate()
-            .for_each(|(k, value)| {
-                let (i, j) = (pattern.row_of(k), pattern.col(k));
-                *value = exp((f[i] + g[j] - costs[k]) / epsilon);
-            });
+            .for_each(|(k, v)| *v = value(k, pattern.row_of(k), pattern.col(k)));
         Ok(SparseGibbs { pattern, values })
     }
 
     fn width(&self) -> usize {
         let (n, _) = self.pattern.shape();
         self.pattern.nnz() / n.max(1) + 1
+    }
+
+    /// `y = G x`, or `y += G x` when `accumulate`.
+    pub fn rows_into(&self, x: &[f64], y: &mut [f64], accumulate: bool) {
+        y.par_iter_mut()
+            .with_min_len(min_rows_per_task(self.width()))
+            .enumerate()
+            .for_each(|(i, yi)| {
+                let sum: f64 = self
+                    .pattern
+                    .row(i)
+                    .map(|k| self.values[k] * x[self.pattern.col(k)])
+                    .sum();
+                *yi = if accumulate { *yi + sum } else { sum };
+            });
+    }
+
+    /// `y = Gᵀ x`, or `y += Gᵀ x` when `accumulate`.
+    pub fn columns_into(&self, x: &[f64], y: &mut [f64], accumulate: bool) {
+        y.par_iter_mut()
+            .with_min_len(min_rows_per_task(self.width()))
+            .enumerate()
+            .for_each(|(j, yj)| {
+                let sum: f64 = self
+                    .pattern
+                    .column(j)
+                    .iter()
+                    .map(|&k| self.values[k] * x[self.pattern.row_of(k)])
+                    .sum();
+                *yj = if accumulate { *yj + sum } else { sum };
+            });
+    }
+
+    /// `Y = G X`, or `Y += G X` when `accumulate` (X m×k and Y n×k, row-major).
+    pub fn block_into(&self, x: &[f64], k: usize, y: &mut [f64], accumulate: bool) {
+        y.par_chunks_mut(k)
+            .with_min_len(min_rows_per_task(self.width() * k))
+            .enumerate()
+            .for_each(|(i, yi)| {
+                if !accumulate {
+                    yi.fill(0.0);
+                }
+                for e in self.pattern.row(i) {
+                    let (value, j) = (self.values[e], self.pattern.col(e));
+                    for (out, &xj) in yi.iter_mut().zip(&x[j * k..(j + 1) * k]) {
+                        *out += value * xj;
+                    }
+                }
+            });
+    }
+
+    /// Adds row i's entries into `out` (length m).
+    pub fn add_row(&self, i: usize, out: &mut [f64]) {
+        for k in self.pattern.row(i) {
+            out[self.pattern.col(k)] += self.values[k];
+        }
     }
 }
 
@@ -51,52 +114,20 @@ impl Gibbs for SparseGibbs {
     }
 
     fn apply(&self, x: &[f64], y: &mut [f64]) {
-        y.par_iter_mut()
-            .with_min_len(min_rows_per_task(self.width()))
-            .enumerate()
-            .for_each(|(i, yi)| {
-                *yi = self
-                    .pattern
-                    .row(i)
-                    .map(|k| self.values[k] * x[self.pattern.col(k)])
-                    .sum();
-            });
+        self.rows_into(x, y, false);
     }
 
     fn apply_transpose(&self, x: &[f64], y: &mut [f64]) {
-        y.par_iter_mut()
-            .with_min_len(min_rows_per_task(self.width()))
-            .enumerate()
-            .for_each(|(j, yj)| {
-                *yj = self
-                    .pattern
-                    .column(j)
-                    .iter()
-                    .map(|&k| self.values[k] * x[self.pattern.row_of(k)])
-                    .sum();
-            });
+        self.columns_into(x, y, false);
     }
 
     fn apply_block(&self, x: &[f64], k: usize, y: &mut [f64]) {
-        y.par_chunks_mut(k)
-            .with_min_len(min_rows_per_task(self.width() * k))
-            .enumerate()
-            .for_each(|(i, yi)| {
-                yi.fill(0.0);
-                for e in self.pattern.row(i) {
-                    let (value, j) = (self.values[e], self.pattern.col(e));
-                    for (out, &xj) in yi.iter_mut().zip(&x[j * k..(j + 1) * k]) {
-                        *out += value * xj;
-                    }
-                }
-            });
+        self.block_into(x, k, y, false);
     }
 
     fn row(&self, i: usize, out: &mut [f64]) {
         out.fill(0.0);
-        for k in self.pattern.row(i) {
-            out[self.pattern.col(k)] = self.values[k];
-        }
+        self.add_row(i, out);
     }
 
     fn cost_moment(&self, x: &[f64], y: &[f64]) -> Option<f64> {

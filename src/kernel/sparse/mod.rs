@@ -2,8 +2,8 @@
 //! Lienen and Günnemann 2021). A product costs O(nnz). The pairs and their costs are shared between the
 //! kernel at different ε, so ε-scaling costs nothing to rebuild.
 
-mod gibbs;
-mod pattern;
+pub(crate) mod gibbs;
+pub(crate) mod pattern;
 
 use std::sync::Arc;
 

@@ -1,0 +1,191 @@
+//! Nystrom kernels and the options that choose their landmarks.
+
+use std::ffi::c_int;
+use std::sync::Arc;
+
+use super::boundary::{ffi_boundary, scalot_status};
+use super::enums;
+use super::handles::{borrow, borrow_mut, free, into_handle, out_param, Handle};
+use super::kernel::{scalot_kernel, two_clouds};
+use crate::error::Error;
+use crate::kernel::nystrom::{LandmarkRule, NystromKernel, NystromOptions, StabilisedInverse};
+use crate::kernel::Kernel;
+
+/// How a Nystrom (or LCN) kernel chooses its landmarks and inverts their kernel matrix. Not thread-safe
+/// while being changed; a kernel built from it keeps no reference to it.
+pub struct scalot_nystrom_options {
+    _private: [u8; 0],
+}
+
+pub(crate) struct NystromSettings {
+    /// `None` until set: the kernel constructor's default count applies.
+    landmarks: Option<usize>,
+    rule: LandmarkRule,
+    inverse: StabilisedInverse,
+    seed: u64,
+}
+
+impl Handle for scalot_nystrom_options {
+    type Inner = NystromSettings;
+}
+
+impl NystromSettings {
+    /// The options, with `default_landmarks` where no count was set; NULL options are all defaults.
+    ///
+    /// # Safety
+    /// `options`, when not null, must be a live handle from scalot_nystrom_options_new.
+    pub(crate) unsafe fn or_default(
+        options: *const scalot_nystrom_options,
+        default_landmarks: usize,
+    ) -> crate::Result<NystromOptions> {
+        let defaults = NystromOptions::new(default_landmarks);
+        if options.is_null() {
+            return Ok(defaults);
+        }
+        let o = unsafe { borrow(options, "landmarks") }?;
+        Ok(NystromOptions {
+            landmarks: o.landmarks.unwrap_or(default_landmarks),
+            rule: o.rule,
+            inverse: o.inverse,
+            seed: o.seed,
+        })
+    }
+}
+
+/// The Nystrom kernel's default number of landmarks (the LCN paper's Nystrom setting).
+const NYSTROM_LANDMARKS: usize = 200;
+
+/// Creates Nystrom options with the defaults: the constructor's number of landmarks (200 for
+/// scalot_kernel_nystrom_new, 20 for scalot_kernel_lcn_new, as in the LCN paper), chosen by k-means++
+/// seeding; the eigenvalue-cutoff inverse with tolerance 1e-8; seed 0.
+///
+/// Statuses: OK; NULL_POINTER (out).
+#[no_mangle]
+pub extern "C" fn scalot_nystrom_options_new(
+    out: *mut *mut scalot_nystrom_options,
+) -> scalot_status {
+    ffi_boundary!({
+        let out = unsafe { out_param(out, "out") }?;
+        out.write(into_handle::<scalot_nystrom_options>(NystromSettings {
+            landmarks: None,
+            rule: LandmarkRule::KMeansPlusPlus,
+            inverse: StabilisedInverse::default(),
+            seed: 0,
+        }));
+        Ok(())
+    })
+}
+
+/// Releases Nystrom options; NULL is a no-op.
+#[no_mangle]
+pub extern "C" fn scalot_nystrom_options_free(options: *mut scalot_nystrom_options) {
+    ffi_boundary!(() => { unsafe { free(options) } })
+}
+
+/// Sets the number of landmarks and how they are chosen from the points of x and y together (a
+/// scalot_landmark_rule). `iterations` is the number of Lloyd iterations for SCALOT_LANDMARK_RULE_K_MEANS
+/// and is ignored otherwise. More landmarks approximate the kernel better at O((n + m) * landmarks)
+/// memory and time per product.
+///
+/// Statuses: OK; NULL_POINTER; INVALID_ARGUMENT (landmarks is 0; rule unknown; more landmarks than
+/// n + m is refused when the kernel is built).
+#[no_mangle]
+pub extern "C" fn scalot_nystrom_options_set_landmarks(
+    options: *mut scalot_nystrom_options,
+    landmarks: usize,
+    rule: c_int,
+    iterations: usize,
+) -> scalot_status {
+    ffi_boundary!({
+        let options = unsafe { borrow_mut(options, "options") }?;
+        let rule = enums::landmark_rule(rule, iterations)?;
+        if landmarks == 0 {
+            return Err(Error::invalid(
+                "landmarks",
+                "0 landmarks; at least 1 is needed",
+            ));
+        }
+        options.landmarks = Some(landmarks);
+        options.rule = rule;
+        Ok(())
+    })
+}
+
+/// Sets how the landmark kernel matrix A (unit diagonal after scaling) is inverted, a scalot_inverse:
+/// SCALOT_INVERSE_EIGEN keeps the eigenvalues above `tolerance` times the largest; SCALOT_INVERSE_CHOLESKY
+/// adds `tolerance` to the diagonal (times 10 until the factorisation succeeds). Both bound the inverse
+/// where landmarks nearly coincide; BENCHMARKS.md compares their accuracy.
+///
+/// Statuses: OK; NULL_POINTER; INVALID_ARGUMENT (method unknown; tolerance not in (0, 1)).
+#[no_mangle]
+pub extern "C" fn scalot_nystrom_options_set_inverse(
+    options: *mut scalot_nystrom_options,
+    method: c_int,
+    tolerance: f64,
+) -> scalot_status {
+    ffi_boundary!({
+        let options = unsafe { borrow_mut(options, "options") }?;
+        let inverse = enums::inverse(method, tolerance)?;
+        inverse.validate()?;
+        options.inverse = inverse;
+        Ok(())
+    })
+}
+
+/// Seeds the landmark choice: the same seed gives the same landmarks for any number of threads.
+///
+/// Statuses: OK; NULL_POINTER.
+#[no_mangle]
+pub extern "C" fn scalot_nystrom_options_set_seed(
+    options: *mut scalot_nystrom_options,
+    seed: u64,
+) -> scalot_status {
+    ffi_boundary!({
+        unsafe { borrow_mut(options, "options") }?.seed = seed;
+        Ok(())
+    })
+}
+
+/// Builds the Nystrom kernel between `x` (n x d) and `y` (m x d): K_Nys = U A^-1 V with
+/// U_ia = k(x_i, z_a), A_ab = k(z_a, z_b), V_aj = k(z_a, y_j) for landmarks z (Nystrom Sinkhorn). Products
+/// cost O((n + m) * landmarks); the kernel holds O((n + m) * landmarks) numbers and nothing of size
+/// n * m. Epsilon-scaling is supported (the landmarks are kept).
+///
+/// Its entries are approximate and may be negative. A solve fails with NUMERICAL_FAILURE, naming the row
+/// or column, where an approximate sum is not positive: use more landmarks or a larger epsilon. The plan's
+/// transport cost is exact for the given plan with the squared Euclidean and negative dot-product costs
+/// (from P*Y); for the Euclidean cost it is UNSUPPORTED.
+///
+/// Arguments as scalot_kernel_dense_new; `options` NULL means the defaults of scalot_nystrom_options_new
+/// (200 k-means++ landmarks, as the LCN paper's Nystrom Sinkhorn).
+///
+/// Statuses: OK; NULL_POINTER (x, y, out); EMPTY_INPUT; SIZE_OVERFLOW; NON_FINITE; INVALID_ARGUMENT
+/// (layout, cost, epsilon, landmarks above n + m); NUMERICAL_FAILURE (the landmark matrix cannot be
+/// inverted); OUT_OF_MEMORY.
+///
+/// Thread-safe.
+#[no_mangle]
+pub extern "C" fn scalot_kernel_nystrom_new(
+    x: *const f64,
+    n: usize,
+    y: *const f64,
+    m: usize,
+    d: usize,
+    layout: c_int,
+    cost: c_int,
+    epsilon: f64,
+    options: *const scalot_nystrom_options,
+    out: *mut *mut scalot_kernel,
+) -> scalot_status {
+    ffi_boundary!({
+        let out = unsafe { out_param(out, "out") }?;
+        let layout = enums::layout(layout, "layout")?;
+        let cost = enums::cost(cost)?;
+        let options = unsafe { NystromSettings::or_default(options, NYSTROM_LANDMARKS) }?;
+        let (x, y) = unsafe { two_clouds(x, n, y, m, d, layout) }?;
+        let kernel: Arc<dyn Kernel> =
+            Arc::new(NystromKernel::new(&x, &y, cost, epsilon, &options)?);
+        out.write(into_handle::<scalot_kernel>(kernel));
+        Ok(())
+    })
+}

@@ -1,0 +1,95 @@
+//! Angular locality-sensitive hashing, cross-polytope style (Andoni et al. 2015, as the LCN paper uses
+//! it): with a Gaussian d×(B/2) matrix R, a point's bucket is the argmax of [Rᵀx, −Rᵀx], so points at a
+//! small angle tend to share it. Within a band, several hashes are AND-ed (the bucket is the tuple of
+//! their ids); bands are OR-ed.
+
+use faer::linalg::matmul::matmul;
+use faer::{Accum, Mat, MatRef, Par};
+use rayon::prelude::*;
+
+use super::buckets::append_matches;
+use crate::cluster::Joint;
+use crate::geometry::Points;
+use crate::numeric::random::SplitMix64;
+
+/// Points hashed per matrix product.
+const BLOCK: usize = 256;
+
+/// The angular LSH rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AngularLsh {
+    /// Buckets per hash: even, at least 2 (the argmax runs over B/2 directions and their opposites).
+    pub buckets: usize,
+    /// Hashes AND-ed within a band, at least 1; `buckets^hashes` must fit in 64 bits.
+    pub hashes: usize,
+    /// Bands OR-ed, at least 1.
+    pub bands: usize,
+}
+
+impl AngularLsh {
+    /// The number of distinct band ids, or `None` when it does not fit in 64 bits.
+    pub fn band_ids(&self) -> Option<u64> {
+        (self.buckets as u64).checked_pow(u32::try_from(self.hashes).ok()?)
+    }
+
+    pub(super) fn rows(&self, x: &Points, y: &Points, seed: u64) -> Vec<Vec<u32>> {
+        let joint = Joint::new(x, y);
+        let n = x.len();
+        let mut rows = vec![Vec::new(); n];
+        let mut random = SplitMix64::new(seed);
+        for _ in 0..self.bands {
+            let ids = self.band(&joint, &mut random);
+            append_matches(&mut rows, &ids[..n], &ids[n..]);
+        }
+        rows
+    }
+
+    /// Every joint point's id in one band.
+    fn band(&self, joint: &Joint, random: &mut SplitMix64) -> Vec<u64> {
+        let d = joint.dim();
+        let half = self.buckets / 2;
+        let width = half * self.hashes;
+        // Column h·half + k of R is direction k of hash h.
+        let directions: Vec<f64> = (0..d * width).map(|_| random.normal()).collect();
+        let directions = MatRef::from_row_major_slice(&directions, d, width);
+        let mut ids = vec![0u64; joint.len()];
+        ids.par_chunks_mut(BLOCK)
+            .enumerate()
+            .for_each(|(block, ids)| {
+                let start = block * BLOCK;
+                let mut coordinates = Vec::with_capacity(ids.len() * d);
+                for p in start..start + ids.len() {
+                    coordinates.extend_from_slice(joint.point(p));
+                }
+                let points = MatRef::from_row_major_slice(&coordinates, ids.len(), d);
+                let mut projections = Mat::<f64>::zeros(ids.len(), width);
+                matmul(
+                    projections.as_mut(),
+                    Accum::Replace,
+                    points,
+                    directions,
+                    1.0,
+                    Par::Seq,
+                );
+                for (r, id) in ids.iter_mut().enumerate() {
+                    *id = (0..self.hashes).rev().fold(0u64, |acc, h| {
+                        let bucket = (0..half)
+                            .map(|k| projections[(r, h * half + k)])
+                            .enumerate()
+                            .fold((0, f64::NEG_INFINITY), |best, (k, v)| {
+                                let (bucket, value) =
+                                    if v >= 0.0 { (k, v) } else { (k + half, -v) };
+                                if value > best.1 {
+                                    (bucket, value)
+                                } else {
+                                    best
+                                }
+                            })
+                            .0;
+                        acc * self.buckets as u64 + bucket as u64
+                    });
+                }
+            });
+        ids
+    }
+}
