@@ -165,6 +165,38 @@ typedef enum {
 } scalot_dense_mode;
 
 /**
+ * How Nystrom landmarks are chosen from the points of x and y together.
+ */
+typedef enum {
+  /**
+   * Distinct points, uniformly at random.
+   */
+  SCALOT_LANDMARK_RULE_UNIFORM = 0,
+  /**
+   * k-means++ seeding: spread-out points (the LCN paper's choice).
+   */
+  SCALOT_LANDMARK_RULE_K_MEANS_PLUS_PLUS = 1,
+  /**
+   * k-means centres after Lloyd iterations from k-means++ seeding.
+   */
+  SCALOT_LANDMARK_RULE_K_MEANS = 2,
+} scalot_landmark_rule;
+
+/**
+ * How the inverse of the landmark kernel matrix is stabilised.
+ */
+typedef enum {
+  /**
+   * Pseudo-inverse over the eigenvalues above tolerance times the largest.
+   */
+  SCALOT_INVERSE_EIGEN = 0,
+  /**
+   * Cholesky factorisation with jitter: (A + delta I)^-1, delta = tolerance, times 10 until it succeeds.
+   */
+  SCALOT_INVERSE_CHOLESKY = 1,
+} scalot_inverse;
+
+/**
  * An entropic kernel K = exp(-C/eps). Immutable: it may be used by any number of threads and solves at
  * once. Plans keep their kernel alive, so it may be freed while plans that use it live on.
  */
@@ -303,7 +335,7 @@ void scalot_kernel_free(scalot_kernel *kernel);
  * more accurate than either alone at small epsilon for the same memory. Products cost
  * O((n + m) * landmarks + nnz); nothing of size n * m is allocated. Epsilon-scaling is supported.
  *
- * - `landmarks`: Nystrom options, NULL for the defaults with 20 k-means++ landmarks.
+ * - `landmarks`: Nystrom options, NULL for the defaults with 20 k-means++ landmarks (n + m if fewer).
  * - `pairs`: sparse options, NULL (or options without a rule) for hierarchical k-means 10 x 100,
  *   1 round, 10 Lloyd iterations. These are the LCN paper's settings for embedding alignment
  *   (there with epsilon = 0.05 on unit-normalised embeddings and the negative dot-product cost).
@@ -375,7 +407,8 @@ scalot_status scalot_num_threads(size_t *out);
 
 /**
  * Creates Nystrom options with the defaults: the constructor's number of landmarks (200 for
- * scalot_kernel_nystrom_new, 20 for scalot_kernel_lcn_new, as in the LCN paper), chosen by k-means++
+ * scalot_kernel_nystrom_new, 20 for scalot_kernel_lcn_new, as in the LCN paper; n + m when that is
+ * fewer), chosen by k-means++
  * seeding; the eigenvalue-cutoff inverse with tolerance 1e-8; seed 0.
  *
  * Statuses: OK; NULL_POINTER (out).

@@ -32,6 +32,12 @@ enum class DenseMode : int {
   StoredF32 = SCALOT_DENSE_MODE_STORED_F32,
   Online = SCALOT_DENSE_MODE_ONLINE,
 };
+enum class LandmarkRule : int {
+  Uniform = SCALOT_LANDMARK_RULE_UNIFORM,
+  KMeansPlusPlus = SCALOT_LANDMARK_RULE_K_MEANS_PLUS_PLUS,
+  KMeans = SCALOT_LANDMARK_RULE_K_MEANS,
+};
+enum class Inverse : int { Eigen = SCALOT_INVERSE_EIGEN, Cholesky = SCALOT_INVERSE_CHOLESKY };
 
 // A failed call: the status and the message scalot_last_error_message() gave on the failing thread.
 class Error : public std::runtime_error {
@@ -84,10 +90,24 @@ struct OptionsDeleter {
 struct SparseOptionsDeleter {
   void operator()(scalot_sparse_options *o) const noexcept { scalot_sparse_options_free(o); }
 };
+struct NystromOptionsDeleter {
+  void operator()(scalot_nystrom_options *o) const noexcept { scalot_nystrom_options_free(o); }
+};
+
+// Two point clouds must share a layout and a dimension; `who` names the caller in the exception.
+inline void same_shape(const MatrixView &x, const MatrixView &y, const char *who) {
+  if (x.layout != y.layout) {
+    throw std::invalid_argument(std::string(who) + ": x and y must share a layout");
+  }
+  if (x.cols != y.cols) {
+    throw std::invalid_argument(std::string(who) + ": x and y have different dimensions");
+  }
+}
 }  // namespace detail
 
-// How a sparse kernel chooses its pairs (default: joint k-means, 100 clusters, 1 round, seed 0).
-// Each rule setter replaces the rule; setters validate at once and throw on a bad value.
+// How a sparse (or LCN) kernel chooses its pairs. Until a rule is set, the kernel's own default
+// applies (sparse: joint k-means, 100 clusters, 1 round, 20 iterations; LCN: hierarchical k-means
+// 10 x 100). Each rule setter replaces the rule; setters validate at once and throw on a bad value.
 class SparseOptions {
  public:
   SparseOptions() {
@@ -98,6 +118,18 @@ class SparseOptions {
 
   SparseOptions &kmeans(std::size_t clusters, std::size_t rounds = 1, std::size_t iterations = 20) {
     check(scalot_sparse_options_set_kmeans(get(), clusters, rounds, iterations));
+    return *this;
+  }
+  // Hierarchical k-means: branching[0] clusters, each split into branching[1], ... (LCN paper: {10, 100}).
+  SparseOptions &hierarchical_kmeans(const std::vector<std::size_t> &branching, std::size_t rounds = 1,
+                                     std::size_t iterations = 10) {
+    check(scalot_sparse_options_set_hierarchical_kmeans(get(), branching.data(), branching.size(),
+                                                         rounds, iterations));
+    return *this;
+  }
+  // Angular LSH: `hashes` AND-ed per band, `bands` OR-ed (LCN paper's Sparse Sinkhorn: 130, 2, 16).
+  SparseOptions &lsh(std::size_t buckets, std::size_t hashes, std::size_t bands) {
+    check(scalot_sparse_options_set_lsh(get(), buckets, hashes, bands));
     return *this;
   }
   SparseOptions &neighbours(std::size_t k) {
@@ -119,18 +151,44 @@ class SparseOptions {
   std::unique_ptr<scalot_sparse_options, detail::SparseOptionsDeleter> handle_;
 };
 
+// How a Nystrom (or LCN) kernel chooses its landmarks (default: the kernel's own count, 200 for Nystrom
+// and 20 for LCN, by k-means++; eigenvalue cutoff 1e-8; seed 0). Setters validate at once.
+class NystromOptions {
+ public:
+  NystromOptions() {
+    scalot_nystrom_options *out = nullptr;
+    check(scalot_nystrom_options_new(&out));
+    handle_.reset(out);
+  }
+
+  // `iterations` is used by LandmarkRule::KMeans only.
+  NystromOptions &landmarks(std::size_t count, LandmarkRule rule = LandmarkRule::KMeansPlusPlus,
+                            std::size_t iterations = 10) {
+    check(scalot_nystrom_options_set_landmarks(get(), count, static_cast<int>(rule), iterations));
+    return *this;
+  }
+  NystromOptions &inverse(Inverse method, double tolerance) {
+    check(scalot_nystrom_options_set_inverse(get(), static_cast<int>(method), tolerance));
+    return *this;
+  }
+  NystromOptions &seed(std::uint64_t value) {
+    check(scalot_nystrom_options_set_seed(get(), value));
+    return *this;
+  }
+
+  scalot_nystrom_options *get() const noexcept { return handle_.get(); }
+
+ private:
+  std::unique_ptr<scalot_nystrom_options, detail::NystromOptionsDeleter> handle_;
+};
+
 // An immutable entropic kernel; it may be shared by solves on several threads.
 class Kernel {
  public:
   // The dense kernel between the points x (n x d) and y (m x d).
   static Kernel dense(const MatrixView &x, const MatrixView &y, Cost cost, double epsilon,
                       DenseMode mode = DenseMode::StoredF64) {
-    if (x.layout != y.layout) {
-      throw std::invalid_argument("scalot::Kernel::dense: x and y must share a layout");
-    }
-    if (x.cols != y.cols) {
-      throw std::invalid_argument("scalot::Kernel::dense: x and y have different dimensions");
-    }
+    detail::same_shape(x, y, "scalot::Kernel::dense");
     scalot_kernel *out = nullptr;
     check(scalot_kernel_dense_new(x.data, x.rows, y.data, y.rows, x.cols, static_cast<int>(x.layout),
                                   static_cast<int>(cost), epsilon, static_cast<int>(mode), &out));
@@ -140,15 +198,31 @@ class Kernel {
   // The sparse kernel between x (n x d) and y (m x d): exact entries at the pairs `options` keeps.
   static Kernel sparse(const MatrixView &x, const MatrixView &y, Cost cost, double epsilon,
                        const SparseOptions &options = SparseOptions()) {
-    if (x.layout != y.layout) {
-      throw std::invalid_argument("scalot::Kernel::sparse: x and y must share a layout");
-    }
-    if (x.cols != y.cols) {
-      throw std::invalid_argument("scalot::Kernel::sparse: x and y have different dimensions");
-    }
+    detail::same_shape(x, y, "scalot::Kernel::sparse");
     scalot_kernel *out = nullptr;
     check(scalot_kernel_sparse_new(x.data, x.rows, y.data, y.rows, x.cols, static_cast<int>(x.layout),
                                    static_cast<int>(cost), epsilon, options.get(), &out));
+    return Kernel(out);
+  }
+
+  // The Nystrom kernel between x (n x d) and y (m x d) on landmarks from both.
+  static Kernel nystrom(const MatrixView &x, const MatrixView &y, Cost cost, double epsilon,
+                        const NystromOptions &options = NystromOptions()) {
+    detail::same_shape(x, y, "scalot::Kernel::nystrom");
+    scalot_kernel *out = nullptr;
+    check(scalot_kernel_nystrom_new(x.data, x.rows, y.data, y.rows, x.cols, static_cast<int>(x.layout),
+                                    static_cast<int>(cost), epsilon, options.get(), &out));
+    return Kernel(out);
+  }
+
+  // The locally corrected Nystrom kernel: Nystrom on `landmarks`, exact at the pairs `pairs` keeps.
+  static Kernel lcn(const MatrixView &x, const MatrixView &y, Cost cost, double epsilon,
+                    const NystromOptions &landmarks = NystromOptions(),
+                    const SparseOptions &pairs = SparseOptions()) {
+    detail::same_shape(x, y, "scalot::Kernel::lcn");
+    scalot_kernel *out = nullptr;
+    check(scalot_kernel_lcn_new(x.data, x.rows, y.data, y.rows, x.cols, static_cast<int>(x.layout),
+                                static_cast<int>(cost), epsilon, landmarks.get(), pairs.get(), &out));
     return Kernel(out);
   }
 

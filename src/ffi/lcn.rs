@@ -16,10 +16,11 @@ use crate::kernel::Kernel;
 /// The LCN paper's landmarks: 20, by k-means++ seeding.
 const LCN_LANDMARKS: usize = 20;
 
-/// The LCN paper's pairs: hierarchical k-means 10 x 100, 1 round, 10 Lloyd iterations.
-fn default_lcn_rule() -> PairRule {
+/// The LCN paper's pairs: hierarchical k-means 10 x 100, 1 round, 10 Lloyd iterations (the first level
+/// at most one cluster per point; deeper levels never split a cluster into more parts than it has points).
+fn default_lcn_rule(points: usize) -> PairRule {
     PairRule::KMeans(KMeans {
-        branching: vec![10, 100],
+        branching: vec![10.min(points), 100],
         rounds: 1,
         iterations: 10,
     })
@@ -32,7 +33,7 @@ fn default_lcn_rule() -> PairRule {
 /// more accurate than either alone at small epsilon for the same memory. Products cost
 /// O((n + m) * landmarks + nnz); nothing of size n * m is allocated. Epsilon-scaling is supported.
 ///
-/// - `landmarks`: Nystrom options, NULL for the defaults with 20 k-means++ landmarks.
+/// - `landmarks`: Nystrom options, NULL for the defaults with 20 k-means++ landmarks (n + m if fewer).
 /// - `pairs`: sparse options, NULL (or options without a rule) for hierarchical k-means 10 x 100,
 ///   1 round, 10 Lloyd iterations. These are the LCN paper's settings for embedding alignment
 ///   (there with epsilon = 0.05 on unit-normalised embeddings and the negative dot-product cost).
@@ -65,9 +66,9 @@ pub extern "C" fn scalot_kernel_lcn_new(
         let out = unsafe { out_param(out, "out") }?;
         let layout = enums::layout(layout, "layout")?;
         let cost = enums::cost(cost)?;
-        let landmarks = unsafe { NystromSettings::or_default(landmarks, LCN_LANDMARKS) }?;
-        let (rule, seed) = unsafe { SparseOptions::or_default(pairs, default_lcn_rule) }?;
         let (x, y) = unsafe { two_clouds(x, n, y, m, d, layout) }?;
+        let landmarks = unsafe { NystromSettings::or_default(landmarks, LCN_LANDMARKS, n + m) }?;
+        let (rule, seed) = unsafe { SparseOptions::or_default(pairs, || default_lcn_rule(n + m)) }?;
         let kernel: Arc<dyn Kernel> = Arc::new(LcnKernel::new(
             &x, &y, cost, epsilon, &landmarks, &rule, seed,
         )?);

@@ -30,14 +30,17 @@ impl Handle for scalot_nystrom_options {
 }
 
 impl NystromSettings {
-    /// The options, with `default_landmarks` where no count was set; NULL options are all defaults.
+    /// The options, with `default_landmarks` (at most one per point of `points`) where no count was set;
+    /// NULL options are all defaults.
     ///
     /// # Safety
     /// `options`, when not null, must be a live handle from scalot_nystrom_options_new.
     pub(crate) unsafe fn or_default(
         options: *const scalot_nystrom_options,
         default_landmarks: usize,
+        points: usize,
     ) -> crate::Result<NystromOptions> {
+        let default_landmarks = default_landmarks.min(points);
         let defaults = NystromOptions::new(default_landmarks);
         if options.is_null() {
             return Ok(defaults);
@@ -56,7 +59,8 @@ impl NystromSettings {
 const NYSTROM_LANDMARKS: usize = 200;
 
 /// Creates Nystrom options with the defaults: the constructor's number of landmarks (200 for
-/// scalot_kernel_nystrom_new, 20 for scalot_kernel_lcn_new, as in the LCN paper), chosen by k-means++
+/// scalot_kernel_nystrom_new, 20 for scalot_kernel_lcn_new, as in the LCN paper; n + m when that is
+/// fewer), chosen by k-means++
 /// seeding; the eigenvalue-cutoff inverse with tolerance 1e-8; seed 0.
 ///
 /// Statuses: OK; NULL_POINTER (out).
@@ -181,8 +185,8 @@ pub extern "C" fn scalot_kernel_nystrom_new(
         let out = unsafe { out_param(out, "out") }?;
         let layout = enums::layout(layout, "layout")?;
         let cost = enums::cost(cost)?;
-        let options = unsafe { NystromSettings::or_default(options, NYSTROM_LANDMARKS) }?;
         let (x, y) = unsafe { two_clouds(x, n, y, m, d, layout) }?;
+        let options = unsafe { NystromSettings::or_default(options, NYSTROM_LANDMARKS, n + m) }?;
         let kernel: Arc<dyn Kernel> =
             Arc::new(NystromKernel::new(&x, &y, cost, epsilon, &options)?);
         out.write(into_handle::<scalot_kernel>(kernel));

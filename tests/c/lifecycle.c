@@ -156,6 +156,56 @@ static void check_errors(void) {
     CHECK(strcmp(scalot_status_name(999), "SCALOT_STATUS_UNKNOWN") == 0, "unknown status name");
 }
 
+/* Nystrom and LCN kernels with their defaults (NULL options) solve the fixture; their options refuse bad
+ * values; every handle is released (valgrind checks). */
+static void check_approximate_kernels(void) {
+    scalot_kernel *nystrom = NULL, *lcn = NULL;
+    scalot_nystrom_options *landmarks = NULL;
+    scalot_sparse_options *pairs = NULL;
+    CHECK(scalot_nystrom_options_new(&landmarks) == SCALOT_STATUS_OK, "nystrom options");
+    CHECK(scalot_sparse_options_new(&pairs) == SCALOT_STATUS_OK, "sparse options");
+    expect_error(scalot_nystrom_options_set_landmarks(landmarks, 0, SCALOT_LANDMARK_RULE_UNIFORM, 0),
+                 SCALOT_STATUS_INVALID_ARGUMENT, "landmarks", "0 landmarks");
+    expect_error(scalot_nystrom_options_set_landmarks(landmarks, 4, 9, 0), SCALOT_STATUS_INVALID_ARGUMENT, "rule", "rule 9");
+    expect_error(scalot_nystrom_options_set_inverse(landmarks, SCALOT_INVERSE_CHOLESKY, 2.0), SCALOT_STATUS_INVALID_ARGUMENT,
+                 "jitter", "jitter 2");
+    expect_error(scalot_sparse_options_set_lsh(pairs, 0, 1, 1), SCALOT_STATUS_INVALID_ARGUMENT, "buckets", "0 buckets");
+    expect_error(scalot_sparse_options_set_lsh(pairs, 5, 1, 1), SCALOT_STATUS_INVALID_ARGUMENT, "buckets", "odd buckets");
+    expect_error(scalot_sparse_options_set_hierarchical_kmeans(pairs, NULL, 2, 1, 1), SCALOT_STATUS_NULL_POINTER, "branching",
+                 "NULL branching");
+    size_t branching[2] = {2, 0};
+    expect_error(scalot_sparse_options_set_hierarchical_kmeans(pairs, branching, 2, 1, 1), SCALOT_STATUS_INVALID_ARGUMENT,
+                 "clusters", "a level of 0 clusters");
+
+    CHECK(scalot_kernel_nystrom_new(FIXTURE_X, FIXTURE_N, FIXTURE_Y, FIXTURE_M, FIXTURE_D, SCALOT_LAYOUT_ROW_MAJOR,
+                                    SCALOT_COST_SQ_EUCLIDEAN, FIXTURE_EPS, NULL, &nystrom) == SCALOT_STATUS_OK,
+          "nystrom kernel, defaults: %s", scalot_last_error_message());
+    CHECK(scalot_kernel_lcn_new(FIXTURE_X, FIXTURE_N, FIXTURE_Y, FIXTURE_M, FIXTURE_D, SCALOT_LAYOUT_ROW_MAJOR,
+                                SCALOT_COST_SQ_EUCLIDEAN, FIXTURE_EPS, NULL, NULL, &lcn) == SCALOT_STATUS_OK,
+          "lcn kernel, defaults: %s", scalot_last_error_message());
+    scalot_kernel_properties info;
+    CHECK(scalot_kernel_info(nystrom, &info) == SCALOT_STATUS_OK && info.kind == SCALOT_KERNEL_KIND_NYSTROM &&
+              info.landmarks == FIXTURE_N + FIXTURE_M,
+          "nystrom defaults use every point of a small problem");
+    CHECK(scalot_kernel_info(lcn, &info) == SCALOT_STATUS_OK && info.kind == SCALOT_KERNEL_KIND_LCN && info.landmarks == 20,
+          "lcn defaults: the paper's 20 landmarks");
+    scalot_plan *plan = NULL;
+    CHECK(scalot_sinkhorn_solve(nystrom, FIXTURE_A, FIXTURE_N, FIXTURE_B, FIXTURE_M, NULL, &plan) == SCALOT_STATUS_OK,
+          "nystrom solve: %s", scalot_last_error_message());
+    double cost = 0;
+    CHECK(scalot_plan_transport_cost(plan, &cost) == SCALOT_STATUS_OK && fabs(cost - FIXTURE_TRANSPORT_COST) < 1e-4 * FIXTURE_TRANSPORT_COST,
+          "nystrom on every point: cost %g vs %g", cost, FIXTURE_TRANSPORT_COST);
+    scalot_plan_free(plan);
+    expect_error(scalot_kernel_lcn_new(FIXTURE_X, FIXTURE_N, NULL, FIXTURE_M, FIXTURE_D, SCALOT_LAYOUT_ROW_MAJOR,
+                                       SCALOT_COST_SQ_EUCLIDEAN, FIXTURE_EPS, landmarks, pairs, &lcn),
+                 SCALOT_STATUS_NULL_POINTER, "y", "NULL y");
+    scalot_kernel_free(nystrom);
+    scalot_kernel_free(lcn);
+    scalot_nystrom_options_free(landmarks);
+    scalot_sparse_options_free(pairs);
+    scalot_nystrom_options_free(NULL);
+}
+
 int main(void) {
     char version[32];
     snprintf(version, sizeof version, "%d.%d.%d", SCALOT_VERSION_MAJOR, SCALOT_VERSION_MINOR, SCALOT_VERSION_PATCH);
@@ -168,6 +218,7 @@ int main(void) {
     scalot_plan_free(row_major);
     scalot_plan_free(column_major);
     check_errors();
+    check_approximate_kernels();
 
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;

@@ -178,9 +178,51 @@ static void sparse_kernels() {
                SCALOT_STATUS_INVALID_ARGUMENT, "clusters", "more clusters than points");
 }
 
+// Nystrom on every point reproduces the fixture; LCN with every pair kept is exact; bad options throw.
+static void nystrom_and_lcn_kernels() {
+  const std::vector<double> a(FIXTURE_A, FIXTURE_A + FIXTURE_N), b(FIXTURE_B, FIXTURE_B + FIXTURE_M);
+  scalot::SinkhornOptions options;
+  options.tolerance(1e-9).max_iterations(100000);
+  const scalot::MatrixView x{FIXTURE_X, FIXTURE_N, FIXTURE_D}, y{FIXTURE_Y, FIXTURE_M, FIXTURE_D};
+  scalot::NystromOptions every_point;
+  every_point.landmarks(FIXTURE_N + FIXTURE_M, scalot::LandmarkRule::Uniform).seed(3);
+  const scalot::Kernel nystrom = scalot::Kernel::nystrom(x, y, scalot::Cost::SqEuclidean, FIXTURE_EPS,
+                                                         every_point);
+  const scalot_kernel_properties info = nystrom.info();
+  expect(info.kind == SCALOT_KERNEL_KIND_NYSTROM && info.landmarks == FIXTURE_N + FIXTURE_M,
+         "nystrom info");
+  const scalot::Plan plan = scalot::sinkhorn(nystrom, a, b, options);
+  expect(close(plan.transport_cost(), FIXTURE_TRANSPORT_COST, 1e-5), "nystrom transport cost");
+
+  scalot::NystromOptions few;
+  few.landmarks(3).inverse(scalot::Inverse::Cholesky, 1e-8);
+  scalot::SparseOptions all_pairs;
+  all_pairs.hierarchical_kmeans({1, 1});
+  const scalot::Kernel lcn = scalot::Kernel::lcn(x, y, scalot::Cost::SqEuclidean, FIXTURE_EPS, few, all_pairs);
+  expect(lcn.info().kind == SCALOT_KERNEL_KIND_LCN && lcn.info().nnz == FIXTURE_N * FIXTURE_M, "lcn info");
+  const scalot::Plan exact = scalot::sinkhorn(lcn, a, b, options);
+  expect(close(exact.transport_cost(), FIXTURE_TRANSPORT_COST, 1e-6), "lcn transport cost");
+  const scalot::Kernel lsh = scalot::Kernel::sparse(x, y, scalot::Cost::SqEuclidean, FIXTURE_EPS,
+                                                    scalot::SparseOptions().lsh(2, 1, 64));
+  expect(lsh.info().nnz > 0, "lsh pairs");
+
+  scalot::NystromOptions bad;
+  expect_error([&] { bad.landmarks(0); }, SCALOT_STATUS_INVALID_ARGUMENT, "landmarks", "0 landmarks");
+  expect_error([&] { bad.inverse(scalot::Inverse::Eigen, 0.0); }, SCALOT_STATUS_INVALID_ARGUMENT, "cutoff",
+               "cutoff 0");
+  expect_error([&] { scalot::SparseOptions().lsh(7, 1, 1); }, SCALOT_STATUS_INVALID_ARGUMENT, "buckets",
+               "odd buckets");
+  expect_error([&] { scalot::SparseOptions().hierarchical_kmeans({}); }, SCALOT_STATUS_INVALID_ARGUMENT,
+               "levels", "no levels");
+  expect_error([&] { scalot::Kernel::nystrom(x, y, scalot::Cost::SqEuclidean, FIXTURE_EPS,
+                                             scalot::NystromOptions().landmarks(FIXTURE_N + FIXTURE_M + 1)); },
+               SCALOT_STATUS_INVALID_ARGUMENT, "landmarks", "more landmarks than points");
+}
+
 int main() {
   fixture_values();
   sparse_kernels();
+  nystrom_and_lcn_kernels();
   options_and_callbacks();
   errors();
   std::printf("%d passed, %d failed\n", passed, failed);

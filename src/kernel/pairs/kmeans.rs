@@ -12,7 +12,8 @@ const ROUND_STRIDE: u64 = 0x9e37_79b9_7f4a_7c15;
 #[derive(Debug, Clone, PartialEq)]
 pub struct KMeans {
     /// Clusters per level: `[k]` is flat k-means into k buckets, `[10, 100]` splits each of 10 clusters
-    /// into 100 (1000 buckets). Each entry at least 1.
+    /// into 100 (1000 buckets). Each entry at least 1; the first at most n + m, and a deeper level splits
+    /// a cluster into at most as many parts as it has points.
     pub branching: Vec<usize>,
     /// Independent clusterings, OR-ed; at least 1.
     pub rounds: usize,

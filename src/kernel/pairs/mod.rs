@@ -114,8 +114,9 @@ impl PairRule {
         }
         Ok(match self {
             PairRule::KMeans(kmeans) => {
-                let points = x.len() + y.len();
-                if let Some(&clusters) = kmeans.branching.iter().find(|&&c| c > points) {
+                // Deeper levels split each cluster into at most as many parts as it has points.
+                let (points, clusters) = (x.len() + y.len(), kmeans.branching[0]);
+                if clusters > points {
                     return Err(Error::invalid(
                         "clusters",
                         format!(

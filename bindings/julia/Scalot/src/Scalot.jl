@@ -17,8 +17,8 @@ module Scalot
 using Libdl
 using LinearAlgebra: Transpose
 
-export ScalotError, Kernel, SinkhornOptions, SparseOptions, Plan, sinkhorn, dense_kernel,
-       dense_kernel_from_cost, sparse_kernel,
+export ScalotError, Kernel, SinkhornOptions, SparseOptions, NystromOptions, Plan, sinkhorn,
+       dense_kernel, dense_kernel_from_cost, sparse_kernel, nystrom_kernel, lcn_kernel,
        transport_cost, regularized_objective, dual_objective, marginal_error, potentials, marginals,
        converged, iterations, mass, barycentric_projection, gradient_x, top_k, kernel_info
 
@@ -31,7 +31,10 @@ const LAYOUT_COLUMN_MAJOR = Cint(1)
 const COSTS = Dict(:sqeuclidean => Cint(0), :euclidean => Cint(1), :negdot => Cint(2))
 const DENSE_MODES = Dict(:stored_f64 => Cint(0), :stored_f32 => Cint(1), :online => Cint(2))
 const KERNEL_KINDS = Dict(Cint(0) => :dense_stored_f64, Cint(1) => :dense_stored_f32,
-                          Cint(2) => :dense_online, Cint(3) => :sparse)
+                          Cint(2) => :dense_online, Cint(3) => :sparse, Cint(4) => :nystrom,
+                          Cint(5) => :lcn)
+const LANDMARK_RULES = Dict(:uniform => Cint(0), :kmeans_plus_plus => Cint(1), :kmeans => Cint(2))
+const INVERSES = Dict(:eigen => Cint(0), :cholesky => Cint(1))
 const STATUS_OK = Cint(0)
 const STATUS_CANCELLED = Cint(12)
 
@@ -98,21 +101,26 @@ mutable struct SinkhornOptions
 end
 
 """
-    SparseOptions(; kmeans = nothing, neighbours = nothing, truncation = nothing, seed = nothing)
+    SparseOptions(; kmeans = nothing, hierarchical_kmeans = nothing, lsh = nothing,
+                  neighbours = nothing, truncation = nothing, seed = nothing)
 
-How a sparse kernel chooses its pairs; at most one rule:
-- `kmeans = (clusters, rounds, iterations)`: pairs sharing a joint k-means cluster (the default rule,
-  with (100, 1, 20));
+How a sparse (or LCN) kernel chooses its pairs; at most one rule, else the kernel's default
+(sparse: `kmeans = (100, 1, 20)`; LCN: `hierarchical_kmeans = ([10, 100], 1, 10)`, the LCN paper's):
+- `kmeans = (clusters, rounds, iterations)`: pairs sharing a joint k-means cluster;
+- `hierarchical_kmeans = (branching, rounds, iterations)`: each of `branching[1]` clusters split
+  into `branching[2]`, and so on;
+- `lsh = (buckets, hashes, bands)`: angular LSH, hashes AND-ed per band, bands OR-ed (the LCN
+  paper's Sparse Sinkhorn: `(130, 2, 16)`);
 - `neighbours = k`: each point's k nearest of the other cloud, both ways;
 - `truncation = t`: pairs with C_ij ≤ t·ε.
 `seed` (a `UInt64`) makes the randomised rules reproducible.
 """
 mutable struct SparseOptions
     ptr::Ptr{Cvoid}
-    function SparseOptions(; kmeans = nothing, neighbours = nothing, truncation = nothing,
-                           seed = nothing)
-        count(!isnothing, (kmeans, neighbours, truncation)) <= 1 ||
-            throw(ArgumentError("choose one of kmeans, neighbours and truncation"))
+    function SparseOptions(; kmeans = nothing, hierarchical_kmeans = nothing, lsh = nothing,
+                           neighbours = nothing, truncation = nothing, seed = nothing)
+        count(!isnothing, (kmeans, hierarchical_kmeans, lsh, neighbours, truncation)) <= 1 ||
+            throw(ArgumentError("choose one of kmeans, hierarchical_kmeans, lsh, neighbours and truncation"))
         out = Ref{Ptr{Cvoid}}(C_NULL)
         check(ccall((:scalot_sparse_options_new, libscalot), Cint, (Ptr{Ptr{Cvoid}},), out))
         o = new(out[])
@@ -120,6 +128,15 @@ mutable struct SparseOptions
         kmeans === nothing ||
             check(ccall((:scalot_sparse_options_set_kmeans, libscalot), Cint,
                         (Ptr{Cvoid}, Csize_t, Csize_t, Csize_t), o, kmeans[1], kmeans[2], kmeans[3]))
+        if hierarchical_kmeans !== nothing
+            branching = Vector{Csize_t}(hierarchical_kmeans[1])
+            check(ccall((:scalot_sparse_options_set_hierarchical_kmeans, libscalot), Cint,
+                        (Ptr{Cvoid}, Ptr{Csize_t}, Csize_t, Csize_t, Csize_t), o, branching,
+                        length(branching), hierarchical_kmeans[2], hierarchical_kmeans[3]))
+        end
+        lsh === nothing ||
+            check(ccall((:scalot_sparse_options_set_lsh, libscalot), Cint,
+                        (Ptr{Cvoid}, Csize_t, Csize_t, Csize_t), o, lsh[1], lsh[2], lsh[3]))
         neighbours === nothing ||
             check(ccall((:scalot_sparse_options_set_neighbours, libscalot), Cint,
                         (Ptr{Cvoid}, Csize_t), o, neighbours))
@@ -128,6 +145,43 @@ mutable struct SparseOptions
                         (Ptr{Cvoid}, Cdouble), o, truncation))
         seed === nothing ||
             check(ccall((:scalot_sparse_options_set_seed, libscalot), Cint,
+                        (Ptr{Cvoid}, UInt64), o, seed))
+        o
+    end
+end
+
+"""
+    NystromOptions(; landmarks = nothing, rule = :kmeans_plus_plus, iterations = 10,
+                   inverse = nothing, seed = nothing)
+
+How a Nyström (or LCN) kernel chooses its landmarks from the points of x and y: `landmarks`
+of them (default: the kernel's, 200 for Nyström and 20 for LCN, at most n + m), by `rule`
+(`:uniform`, `:kmeans_plus_plus` or `:kmeans` with `iterations` Lloyd steps); `inverse =
+(:eigen, cutoff)` or `(:cholesky, jitter)` stabilises the landmark matrix's inverse (default
+`(:eigen, 1e-8)`).
+"""
+mutable struct NystromOptions
+    ptr::Ptr{Cvoid}
+    function NystromOptions(; landmarks = nothing, rule::Symbol = :kmeans_plus_plus,
+                            iterations::Integer = 10, inverse = nothing, seed = nothing)
+        haskey(LANDMARK_RULES, rule) ||
+            throw(ArgumentError("rule must be one of $(collect(keys(LANDMARK_RULES)))"))
+        out = Ref{Ptr{Cvoid}}(C_NULL)
+        check(ccall((:scalot_nystrom_options_new, libscalot), Cint, (Ptr{Ptr{Cvoid}},), out))
+        o = new(out[])
+        finalizer(close, o)
+        landmarks === nothing ||
+            check(ccall((:scalot_nystrom_options_set_landmarks, libscalot), Cint,
+                        (Ptr{Cvoid}, Csize_t, Cint, Csize_t), o, landmarks, LANDMARK_RULES[rule],
+                        iterations))
+        if inverse !== nothing
+            haskey(INVERSES, inverse[1]) ||
+                throw(ArgumentError("inverse must be (:eigen, cutoff) or (:cholesky, jitter)"))
+            check(ccall((:scalot_nystrom_options_set_inverse, libscalot), Cint,
+                        (Ptr{Cvoid}, Cint, Cdouble), o, INVERSES[inverse[1]], inverse[2]))
+        end
+        seed === nothing ||
+            check(ccall((:scalot_nystrom_options_set_seed, libscalot), Cint,
                         (Ptr{Cvoid}, UInt64), o, seed))
         o
     end
@@ -161,6 +215,12 @@ function Base.close(o::SparseOptions)
     nothing
 end
 
+function Base.close(o::NystromOptions)
+    o.ptr == C_NULL || ccall((:scalot_nystrom_options_free, libscalot), Cvoid, (Ptr{Cvoid},), o.ptr)
+    o.ptr = C_NULL
+    nothing
+end
+
 function Base.close(p::Plan)
     p.ptr == C_NULL || ccall((:scalot_plan_free, libscalot), Cvoid, (Ptr{Cvoid},), p.ptr)
     p.ptr = C_NULL
@@ -168,7 +228,7 @@ function Base.close(p::Plan)
 end
 
 # A closed handle becomes NULL, which the library refuses with SCALOT_STATUS_NULL_POINTER.
-const Handle = Union{Kernel,SinkhornOptions,SparseOptions,Plan}
+const Handle = Union{Kernel,SinkhornOptions,SparseOptions,NystromOptions,Plan}
 Base.cconvert(::Type{Ptr{Cvoid}}, h::Handle) = h
 Base.unsafe_convert(::Type{Ptr{Cvoid}}, h::Handle) = h.ptr
 
@@ -222,6 +282,51 @@ function sparse_kernel(x::AbstractMatrix, y::AbstractMatrix; eps::Real, cost::Sy
                 (Ptr{Cdouble}, Csize_t, Ptr{Cdouble}, Csize_t, Csize_t, Cint, Cint, Cdouble, Ptr{Cvoid},
                  Ptr{Ptr{Cvoid}}),
                 xs, n, ys, m, d, layout, COSTS[cost], eps, options, out))
+    Kernel(out[])
+end
+
+"""
+    nystrom_kernel(x, y; eps, cost = :sqeuclidean, dims = 1, options = NystromOptions()) -> Kernel
+
+The Nyström kernel U A⁻¹ V on landmarks from the points of `x` and `y` (see
+[`NystromOptions`](@ref)): O((n+m)·l) memory and time per product. Its entries may be negative;
+a solve throws `SCALOT_STATUS_NUMERICAL_FAILURE`, naming the row or column, where a sum is not
+positive.
+"""
+function nystrom_kernel(x::AbstractMatrix, y::AbstractMatrix; eps::Real, cost::Symbol = :sqeuclidean,
+                        dims::Integer = 1, options::NystromOptions = NystromOptions())
+    xs, n, d, layout = point_view(x, dims)
+    ys, m, dy, _ = point_view(y, dims)
+    d == dy || throw(DimensionMismatch("x has dimension $d, y has $dy"))
+    haskey(COSTS, cost) || throw(ArgumentError("cost must be one of $(collect(keys(COSTS)))"))
+    out = Ref{Ptr{Cvoid}}(C_NULL)
+    check(ccall((:scalot_kernel_nystrom_new, libscalot), Cint,
+                (Ptr{Cdouble}, Csize_t, Ptr{Cdouble}, Csize_t, Csize_t, Cint, Cint, Cdouble, Ptr{Cvoid},
+                 Ptr{Ptr{Cvoid}}),
+                xs, n, ys, m, d, layout, COSTS[cost], eps, options, out))
+    Kernel(out[])
+end
+
+"""
+    lcn_kernel(x, y; eps, cost = :sqeuclidean, dims = 1, landmarks = NystromOptions(),
+               pairs = SparseOptions()) -> Kernel
+
+The locally corrected Nyström kernel (LCN-Sinkhorn): Nyström on `landmarks`, made exact at the
+pairs `pairs` keeps. Defaults are the LCN paper's: 20 k-means++ landmarks and hierarchical k-means
+10×100.
+"""
+function lcn_kernel(x::AbstractMatrix, y::AbstractMatrix; eps::Real, cost::Symbol = :sqeuclidean,
+                    dims::Integer = 1, landmarks::NystromOptions = NystromOptions(),
+                    pairs::SparseOptions = SparseOptions())
+    xs, n, d, layout = point_view(x, dims)
+    ys, m, dy, _ = point_view(y, dims)
+    d == dy || throw(DimensionMismatch("x has dimension $d, y has $dy"))
+    haskey(COSTS, cost) || throw(ArgumentError("cost must be one of $(collect(keys(COSTS)))"))
+    out = Ref{Ptr{Cvoid}}(C_NULL)
+    check(ccall((:scalot_kernel_lcn_new, libscalot), Cint,
+                (Ptr{Cdouble}, Csize_t, Ptr{Cdouble}, Csize_t, Csize_t, Cint, Cint, Cdouble, Ptr{Cvoid},
+                 Ptr{Cvoid}, Ptr{Ptr{Cvoid}}),
+                xs, n, ys, m, d, layout, COSTS[cost], eps, landmarks, pairs, out))
     Kernel(out[])
 end
 
@@ -352,14 +457,24 @@ end
              mode = :stored_f64, dims = 1, kwargs...) -> Plan
 
 Entropic optimal transport between the points of `x` and `y` (one per row with `dims = 1`, per column
-with `dims = 2`), with weights `a`, `b` (uniform when `nothing`). Further keywords go to
-[`SinkhornOptions`](@ref). Only `kernel = :dense` exists so far.
+with `dims = 2`), with weights `a`, `b` (uniform when `nothing`). `kernel` is `:dense` (with
+`mode`), or `:sparse`, `:nystrom` or `:lcn` with their default options. Further keywords go to
+[`SinkhornOptions`](@ref).
 """
 function sinkhorn(x::AbstractMatrix, y::AbstractMatrix; eps::Real, a = nothing, b = nothing,
                   kernel::Symbol = :dense, cost::Symbol = :sqeuclidean, mode::Symbol = :stored_f64,
                   dims::Integer = 1, kwargs...)
-    kernel === :dense || throw(ArgumentError("kernel must be :dense"))
-    k = dense_kernel(x, y; eps = eps, cost = cost, mode = mode, dims = dims)
+    k = if kernel === :dense
+        dense_kernel(x, y; eps = eps, cost = cost, mode = mode, dims = dims)
+    elseif kernel === :sparse
+        sparse_kernel(x, y; eps = eps, cost = cost, dims = dims)
+    elseif kernel === :nystrom
+        nystrom_kernel(x, y; eps = eps, cost = cost, dims = dims)
+    elseif kernel === :lcn
+        lcn_kernel(x, y; eps = eps, cost = cost, dims = dims)
+    else
+        throw(ArgumentError("kernel must be :dense, :sparse, :nystrom or :lcn"))
+    end
     options = SinkhornOptions(; kwargs...)
     try
         sinkhorn(k; a = a, b = b, options = options)

@@ -67,6 +67,26 @@ const G = [18.031756035161674, 0.5842927324752276, 0.6540877145220518, 21.365057
         @test Scalot.version() >= v"0.1.0"
     end
 
+    @testset "approximate kernels" begin
+        N, M = size(X, 1), size(Y, 1)
+        every = NystromOptions(landmarks = N + M, rule = :uniform, seed = 3)
+        kn = nystrom_kernel(X, Y; eps = EPS, options = every)
+        @test kernel_info(kn).kind == :nystrom && kernel_info(kn).landmarks == N + M
+        pn = sinkhorn(kn; a = A, b = B, options = SinkhornOptions(tol = 1e-9, max_iter = 100_000))
+        @test transport_cost(pn) ≈ TRANSPORT_COST rtol = 1e-5
+        kl = lcn_kernel(X, Y; eps = EPS, landmarks = NystromOptions(landmarks = 3, inverse = (:cholesky, 1e-8)),
+                        pairs = SparseOptions(hierarchical_kmeans = ([1, 1], 1, 5)))
+        @test kernel_info(kl).kind == :lcn && kernel_info(kl).nnz == N * M
+        pl = sinkhorn(kl; a = A, b = B, options = SinkhornOptions(tol = 1e-12, max_iter = 100_000))
+        @test transport_cost(pl) ≈ TRANSPORT_COST rtol = 1e-6
+        @test kernel_info(sparse_kernel(X, Y; eps = EPS, options = SparseOptions(lsh = (2, 1, 64)))).nnz > 0
+        @test size(sinkhorn(X, Y; eps = 10 * EPS, kernel = :lcn)) == (N, M)
+        e = try NystromOptions(landmarks = 0); nothing catch e; e end
+        @test e isa ScalotError && occursin("landmarks", e.message)
+        e = try SparseOptions(lsh = (7, 1, 1)); nothing catch e; e end
+        @test e isa ScalotError && occursin("buckets", e.message)
+    end
+
     @testset "errors name the argument" begin
         e = try dense_kernel(X, Y; eps = -1.0); nothing catch e; e end
         @test e isa ScalotError && e.name == "SCALOT_STATUS_INVALID_ARGUMENT" && occursin("epsilon", e.message)

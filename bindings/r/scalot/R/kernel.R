@@ -1,7 +1,7 @@
 # Dense kernels. Codes are the enumerations of include/scalot.h.
 cost_codes <- c(sqeuclidean = 0L, euclidean = 1L, negdot = 2L)
 mode_codes <- c(f64 = 0L, f32 = 1L, online = 2L)
-kind_names <- c("dense stored f64", "dense stored f32", "dense online", "sparse")
+kind_names <- c("dense stored f64", "dense stored f32", "dense online", "sparse", "nystrom", "lcn")
 
 # Points as R users hold them: one per row, column-major, double. A double matrix is passed unchanged
 # (the library reads R's layout in place); anything else is converted once here.
@@ -30,16 +30,27 @@ dense_kernel <- function(x, y, eps, cost = c("sqeuclidean", "euclidean", "negdot
 }
 
 sparse_kernel <- function(x, y, eps, cost = c("sqeuclidean", "euclidean", "negdot"),
-                          rule = c("kmeans", "neighbours", "truncation"), clusters = 100, rounds = 1,
-                          iterations = 20, k = 10, factor = 10, seed = 0) {
+                          rule = c("kmeans", "hierarchical_kmeans", "lsh", "neighbours", "truncation"), ...) {
     x <- as_points(x, "x")
     y <- as_points(y, "y")
-    cost <- match.arg(cost)
-    code <- switch(match.arg(rule),
-                   kmeans = c(0, clusters, rounds, iterations),
-                   neighbours = c(1, k, 0, 0),
-                   truncation = c(2, factor, 0, 0))
-    handle <- .Call(scalot_r_kernel_sparse_new, x, y, cost_codes[[cost]], eps, as.double(code), seed)
+    pairs <- pairs_control(match.arg(rule), ...)
+    handle <- .Call(scalot_r_kernel_sparse_new, x, y, cost_codes[[match.arg(cost)]], eps, pairs)
+    new_kernel(handle, ncol(x))
+}
+
+nystrom_kernel <- function(x, y, eps, cost = c("sqeuclidean", "euclidean", "negdot"),
+                           control = nystrom_control(...), ...) {
+    x <- as_points(x, "x")
+    y <- as_points(y, "y")
+    handle <- .Call(scalot_r_kernel_nystrom_new, x, y, cost_codes[[match.arg(cost)]], eps, control)
+    new_kernel(handle, ncol(x))
+}
+
+lcn_kernel <- function(x, y, eps, cost = c("sqeuclidean", "euclidean", "negdot"),
+                       nystrom = nystrom_control(), pairs = pairs_control()) {
+    x <- as_points(x, "x")
+    y <- as_points(y, "y")
+    handle <- .Call(scalot_r_kernel_lcn_new, x, y, cost_codes[[match.arg(cost)]], eps, nystrom, pairs)
     new_kernel(handle, ncol(x))
 }
 

@@ -17,16 +17,17 @@ sinkhorn_control <- function(tolerance = NULL, max_iterations = NULL, check_inte
 sinkhorn <- function(x, ...) UseMethod("sinkhorn")
 
 sinkhorn.default <- function(x, y, eps, a = NULL, b = NULL,
-                             kernel = c("dense", "dense_f32", "online", "sparse"),
+                             kernel = c("dense", "dense_f32", "online", "sparse", "nystrom", "lcn"),
                              cost = c("sqeuclidean", "euclidean", "negdot"), control = sinkhorn_control(...),
                              ...) {
     kernel <- match.arg(kernel)
-    k <- if (kernel == "sparse") {
-        sparse_kernel(x, y, eps, cost = match.arg(cost))
-    } else {
-        mode <- switch(kernel, dense = "f64", dense_f32 = "f32", online = "online")
-        dense_kernel(x, y, eps, cost = match.arg(cost), mode = mode)
-    }
+    cost <- match.arg(cost)
+    k <- switch(kernel,
+                sparse = sparse_kernel(x, y, eps, cost = cost),
+                nystrom = nystrom_kernel(x, y, eps, cost = cost, control = nystrom_control()),
+                lcn = lcn_kernel(x, y, eps, cost = cost),
+                dense_kernel(x, y, eps, cost = cost,
+                             mode = switch(kernel, dense = "f64", dense_f32 = "f32", online = "online")))
     on.exit(release(k))
     sinkhorn(k, a = a, b = b, control = control)
 }

@@ -9,7 +9,13 @@
 #include <scalot.h>
 
 /* The kinds of handle an external pointer can hold; its tag says which. */
-typedef enum { HANDLE_KERNEL, HANDLE_PLAN, HANDLE_OPTIONS, HANDLE_SPARSE_OPTIONS } handle_kind;
+typedef enum {
+    HANDLE_KERNEL,
+    HANDLE_PLAN,
+    HANDLE_OPTIONS,
+    HANDLE_SPARSE_OPTIONS,
+    HANDLE_NYSTROM_OPTIONS
+} handle_kind;
 
 /* An empty external pointer for a handle of `kind`, its finalizer already registered. Made before the
  * library allocates, so that storing the address (R_SetExternalPtrAddr) allocates nothing and no long
@@ -36,5 +42,10 @@ double as_double(SEXP value, const char *argument);
 
 /* A double vector's data, or NULL for R's NULL (uniform weights and the like). */
 const double *doubles_or_null(SEXP value, const char *argument);
+
+/* Option handles from the descriptions pairs_control() and nystrom_control() build in R: each returns an
+ * unprotected external pointer that owns the configured options (released at once on a bad setting). */
+SEXP sparse_options_handle(SEXP pairs);
+SEXP nystrom_options_handle(SEXP control);
 
 #endif

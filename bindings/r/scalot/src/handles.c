@@ -4,7 +4,7 @@
 #include "glue.h"
 
 static const char *const handle_names[] = {"scalot_kernel", "scalot_plan", "scalot_sinkhorn_options",
-                                            "scalot_sparse_options"};
+                                            "scalot_sparse_options", "scalot_nystrom_options"};
 
 static void release_address(void *address, handle_kind kind) {
     switch (kind) {
@@ -20,12 +20,15 @@ static void release_address(void *address, handle_kind kind) {
     case HANDLE_SPARSE_OPTIONS:
         scalot_sparse_options_free(address);
         break;
+    case HANDLE_NYSTROM_OPTIONS:
+        scalot_nystrom_options_free(address);
+        break;
     }
 }
 
 static handle_kind kind_of(SEXP handle) {
     SEXP tag = R_ExternalPtrTag(handle);
-    for (int kind = HANDLE_KERNEL; kind <= HANDLE_SPARSE_OPTIONS; ++kind) {
+    for (int kind = HANDLE_KERNEL; kind <= HANDLE_NYSTROM_OPTIONS; ++kind) {
         if (tag == Rf_install(handle_names[kind])) {
             return (handle_kind)kind;
         }

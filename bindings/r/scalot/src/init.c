@@ -10,7 +10,9 @@ SEXP scalot_r_num_threads(void);
 SEXP scalot_r_set_num_threads(SEXP);
 SEXP scalot_r_kernel_dense_new(SEXP, SEXP, SEXP, SEXP, SEXP);
 SEXP scalot_r_kernel_dense_from_cost(SEXP, SEXP, SEXP);
-SEXP scalot_r_kernel_sparse_new(SEXP, SEXP, SEXP, SEXP, SEXP, SEXP);
+SEXP scalot_r_kernel_sparse_new(SEXP, SEXP, SEXP, SEXP, SEXP);
+SEXP scalot_r_kernel_nystrom_new(SEXP, SEXP, SEXP, SEXP, SEXP);
+SEXP scalot_r_kernel_lcn_new(SEXP, SEXP, SEXP, SEXP, SEXP, SEXP);
 SEXP scalot_r_kernel_info(SEXP);
 SEXP scalot_r_kernel_free(SEXP);
 SEXP scalot_r_sinkhorn_solve(SEXP, SEXP, SEXP, SEXP);
@@ -42,7 +44,9 @@ static const R_CallMethodDef call_methods[] = {
     ENTRY(scalot_r_set_num_threads, 1),
     ENTRY(scalot_r_kernel_dense_new, 5),
     ENTRY(scalot_r_kernel_dense_from_cost, 3),
-    ENTRY(scalot_r_kernel_sparse_new, 6),
+    ENTRY(scalot_r_kernel_sparse_new, 5),
+    ENTRY(scalot_r_kernel_nystrom_new, 5),
+    ENTRY(scalot_r_kernel_lcn_new, 6),
     ENTRY(scalot_r_kernel_info, 1),
     ENTRY(scalot_r_kernel_free, 1),
     ENTRY(scalot_r_sinkhorn_solve, 4),

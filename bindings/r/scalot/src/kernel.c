@@ -1,5 +1,4 @@
 /* Kernel handles: dense kernels from points or from a cost matrix, and their properties. */
-#include <stdint.h>
 
 #include "glue.h"
 
@@ -43,51 +42,64 @@ SEXP scalot_r_kernel_dense_new(SEXP x, SEXP y, SEXP cost, SEXP epsilon, SEXP mod
 
 /* `rule` is c(code, a, b, c): 0 k-means (clusters, rounds, iterations), 1 neighbours (k), 2 truncation
  * (factor). Every value is read before the options exist, so that R errors cannot leak them. */
-SEXP scalot_r_kernel_sparse_new(SEXP x, SEXP y, SEXP cost, SEXP epsilon, SEXP rule, SEXP seed) {
+SEXP scalot_r_kernel_sparse_new(SEXP x, SEXP y, SEXP cost, SEXP epsilon, SEXP pairs) {
     size_t n, m, d;
     const double *xs, *ys;
     two_clouds(x, y, &xs, &ys, &n, &m, &d);
     int cost_code = Rf_asInteger(cost);
     double eps = as_double(epsilon, "eps");
-    if (TYPEOF(rule) != REALSXP || Rf_xlength(rule) != 4) {
-        Rf_error("scalot: `rule` must be c(code, a, b, c)");
-    }
-    const double *r = REAL(rule);
-    int code = (int)r[0];
-    size_t first = 0, rounds = 0, iterations = 0;
-    double factor = 0.0;
-    if (code == 0) {
-        first = size_value(r[1], "clusters");
-        rounds = size_value(r[2], "rounds");
-        iterations = size_value(r[3], "iterations");
-    } else if (code == 1) {
-        first = size_value(r[1], "k");
-    } else {
-        factor = r[1];
-    }
-    uint64_t seed_value = (uint64_t)as_size(seed, "seed");
-
-    SEXP options_handle = PROTECT(handle_empty(HANDLE_SPARSE_OPTIONS));
-    SEXP kernel_handle = PROTECT(handle_empty(HANDLE_KERNEL));
-    scalot_sparse_options *options = NULL;
-    check_status(scalot_sparse_options_new(&options), R_NilValue);
-    R_SetExternalPtrAddr(options_handle, options);
-    if (code == 0) {
-        check_status(scalot_sparse_options_set_kmeans(options, first, rounds, iterations), options_handle);
-    } else if (code == 1) {
-        check_status(scalot_sparse_options_set_neighbours(options, first), options_handle);
-    } else {
-        check_status(scalot_sparse_options_set_truncation(options, factor), options_handle);
-    }
-    check_status(scalot_sparse_options_set_seed(options, seed_value), options_handle);
+    SEXP options = PROTECT(sparse_options_handle(pairs));
+    SEXP handle = PROTECT(handle_empty(HANDLE_KERNEL));
     scalot_kernel *kernel = NULL;
-    scalot_status status = scalot_kernel_sparse_new(xs, n, ys, m, d, SCALOT_LAYOUT_COLUMN_MAJOR, cost_code,
-                                                    eps, options, &kernel);
-    check_status(status, options_handle);
-    handle_release(options_handle);
-    R_SetExternalPtrAddr(kernel_handle, kernel);
+    check_status(scalot_kernel_sparse_new(xs, n, ys, m, d, SCALOT_LAYOUT_COLUMN_MAJOR, cost_code, eps,
+                                          handle_address(options, HANDLE_SPARSE_OPTIONS, "pairs"), &kernel),
+                 options);
+    handle_release(options);
+    R_SetExternalPtrAddr(handle, kernel);
     UNPROTECT(2);
-    return kernel_handle;
+    return handle;
+}
+
+SEXP scalot_r_kernel_nystrom_new(SEXP x, SEXP y, SEXP cost, SEXP epsilon, SEXP control) {
+    size_t n, m, d;
+    const double *xs, *ys;
+    two_clouds(x, y, &xs, &ys, &n, &m, &d);
+    int cost_code = Rf_asInteger(cost);
+    double eps = as_double(epsilon, "eps");
+    SEXP options = PROTECT(nystrom_options_handle(control));
+    SEXP handle = PROTECT(handle_empty(HANDLE_KERNEL));
+    scalot_kernel *kernel = NULL;
+    check_status(scalot_kernel_nystrom_new(xs, n, ys, m, d, SCALOT_LAYOUT_COLUMN_MAJOR, cost_code, eps,
+                                           handle_address(options, HANDLE_NYSTROM_OPTIONS, "landmarks"),
+                                           &kernel),
+                 options);
+    handle_release(options);
+    R_SetExternalPtrAddr(handle, kernel);
+    UNPROTECT(2);
+    return handle;
+}
+
+/* On failure the landmark options are released at once and the pair options by their finalizer. */
+SEXP scalot_r_kernel_lcn_new(SEXP x, SEXP y, SEXP cost, SEXP epsilon, SEXP control, SEXP pairs) {
+    size_t n, m, d;
+    const double *xs, *ys;
+    two_clouds(x, y, &xs, &ys, &n, &m, &d);
+    int cost_code = Rf_asInteger(cost);
+    double eps = as_double(epsilon, "eps");
+    SEXP landmarks = PROTECT(nystrom_options_handle(control));
+    SEXP kept = PROTECT(sparse_options_handle(pairs));
+    SEXP handle = PROTECT(handle_empty(HANDLE_KERNEL));
+    scalot_kernel *kernel = NULL;
+    scalot_status status = scalot_kernel_lcn_new(
+        xs, n, ys, m, d, SCALOT_LAYOUT_COLUMN_MAJOR, cost_code, eps,
+        handle_address(landmarks, HANDLE_NYSTROM_OPTIONS, "landmarks"),
+        handle_address(kept, HANDLE_SPARSE_OPTIONS, "pairs"), &kernel);
+    handle_release(kept);
+    check_status(status, landmarks);
+    handle_release(landmarks);
+    R_SetExternalPtrAddr(handle, kernel);
+    UNPROTECT(3);
+    return handle;
 }
 
 SEXP scalot_r_kernel_dense_from_cost(SEXP cost, SEXP epsilon, SEXP mode) {
