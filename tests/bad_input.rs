@@ -467,3 +467,201 @@ fn the_callback_cancels_and_nothing_is_returned() {
     scalot_sinkhorn_options_free(options);
     scalot_kernel_free(k);
 }
+
+#[test]
+fn approximate_kernels_and_their_options_refuse_bad_input() {
+    use scalot::ffi::lcn::scalot_kernel_lcn_new;
+    use scalot::ffi::nystrom::*;
+    use scalot::ffi::sparse::*;
+
+    let mut landmarks = null_mut();
+    let mut pairs = null_mut();
+    assert_eq!(
+        scalot_nystrom_options_new(&mut landmarks),
+        scalot_status::Ok
+    );
+    assert_eq!(scalot_sparse_options_new(&mut pairs), scalot_status::Ok);
+    type Setter<'a> = Box<dyn Fn() -> scalot_status + 'a>;
+    let setters: Vec<(&str, Setter, scalot_status, &str)> = vec![
+        (
+            "0 landmarks",
+            Box::new(|| scalot_nystrom_options_set_landmarks(landmarks, 0, 1, 0)),
+            scalot_status::InvalidArgument,
+            "landmarks",
+        ),
+        (
+            "rule 7",
+            Box::new(|| scalot_nystrom_options_set_landmarks(landmarks, 4, 7, 0)),
+            scalot_status::InvalidArgument,
+            "rule",
+        ),
+        (
+            "method 5",
+            Box::new(|| scalot_nystrom_options_set_inverse(landmarks, 5, 1e-8)),
+            scalot_status::InvalidArgument,
+            "method",
+        ),
+        (
+            "cutoff NaN",
+            Box::new(|| scalot_nystrom_options_set_inverse(landmarks, 0, f64::NAN)),
+            scalot_status::InvalidArgument,
+            "cutoff",
+        ),
+        (
+            "jitter 0",
+            Box::new(|| scalot_nystrom_options_set_inverse(landmarks, 1, 0.0)),
+            scalot_status::InvalidArgument,
+            "jitter",
+        ),
+        (
+            "NULL Nystrom options",
+            Box::new(|| scalot_nystrom_options_set_seed(null_mut(), 1)),
+            scalot_status::NullPointer,
+            "options",
+        ),
+        (
+            "0 buckets",
+            Box::new(|| scalot_sparse_options_set_lsh(pairs, 0, 2, 16)),
+            scalot_status::InvalidArgument,
+            "buckets",
+        ),
+        (
+            "odd buckets",
+            Box::new(|| scalot_sparse_options_set_lsh(pairs, 131, 2, 16)),
+            scalot_status::InvalidArgument,
+            "buckets",
+        ),
+        (
+            "0 bands",
+            Box::new(|| scalot_sparse_options_set_lsh(pairs, 130, 2, 0)),
+            scalot_status::InvalidArgument,
+            "bands",
+        ),
+        (
+            "buckets^hashes overflows",
+            Box::new(|| scalot_sparse_options_set_lsh(pairs, 130, 10, 1)),
+            scalot_status::InvalidArgument,
+            "hashes",
+        ),
+        (
+            "0 levels",
+            Box::new(|| {
+                scalot_sparse_options_set_hierarchical_kmeans(pairs, [10usize].as_ptr(), 0, 1, 10)
+            }),
+            scalot_status::InvalidArgument,
+            "levels",
+        ),
+        (
+            "NULL branching",
+            Box::new(|| scalot_sparse_options_set_hierarchical_kmeans(pairs, null(), 2, 1, 10)),
+            scalot_status::NullPointer,
+            "branching",
+        ),
+        (
+            "a level of 0",
+            Box::new(|| {
+                scalot_sparse_options_set_hierarchical_kmeans(
+                    pairs,
+                    [10usize, 0].as_ptr(),
+                    2,
+                    1,
+                    10,
+                )
+            }),
+            scalot_status::InvalidArgument,
+            "clusters",
+        ),
+        (
+            "0 rounds",
+            Box::new(|| {
+                scalot_sparse_options_set_hierarchical_kmeans(
+                    pairs,
+                    [10usize, 10].as_ptr(),
+                    2,
+                    0,
+                    10,
+                )
+            }),
+            scalot_status::InvalidArgument,
+            "rounds",
+        ),
+    ];
+    for (what, setter, expected, arg) in setters {
+        expect(what, setter(), expected, arg);
+    }
+
+    let nystrom = |x: *const f64, n: usize, y: *const f64, m: usize, eps: f64, options| {
+        let mut out = null_mut();
+        let status = scalot_kernel_nystrom_new(x, n, y, m, 2, 0, 0, eps, options, &mut out);
+        assert!(out.is_null(), "no kernel on failure");
+        status
+    };
+    let nan = [0.0, f64::NAN, 1.0, 1.0];
+    expect(
+        "NULL x",
+        nystrom(null(), 3, Y.as_ptr(), 2, 1.0, null()),
+        scalot_status::NullPointer,
+        "x",
+    );
+    expect(
+        "n = 0",
+        nystrom(X.as_ptr(), 0, Y.as_ptr(), 2, 1.0, null()),
+        scalot_status::EmptyInput,
+        "n",
+    );
+    expect(
+        "NaN y",
+        nystrom(X.as_ptr(), 3, nan.as_ptr(), 2, 1.0, null()),
+        scalot_status::NonFinite,
+        "y",
+    );
+    expect(
+        "eps 0",
+        nystrom(X.as_ptr(), 3, Y.as_ptr(), 2, 0.0, null()),
+        scalot_status::InvalidArgument,
+        "epsilon",
+    );
+    assert_eq!(
+        scalot_nystrom_options_set_landmarks(landmarks, 6, 0, 0),
+        scalot_status::Ok
+    );
+    expect(
+        "6 landmarks for 5 points",
+        nystrom(X.as_ptr(), 3, Y.as_ptr(), 2, 1.0, landmarks),
+        scalot_status::InvalidArgument,
+        "landmarks",
+    );
+
+    let mut out = null_mut();
+    let status = scalot_kernel_lcn_new(
+        X.as_ptr(),
+        3,
+        Y.as_ptr(),
+        0,
+        2,
+        0,
+        0,
+        1.0,
+        null(),
+        null(),
+        &mut out,
+    );
+    expect("LCN m = 0", status, scalot_status::EmptyInput, "m");
+    let status = scalot_kernel_lcn_new(
+        X.as_ptr(),
+        3,
+        Y.as_ptr(),
+        2,
+        2,
+        0,
+        9,
+        1.0,
+        null(),
+        null(),
+        &mut out,
+    );
+    expect("LCN cost 9", status, scalot_status::InvalidArgument, "cost");
+    assert!(out.is_null());
+    scalot_nystrom_options_free(landmarks);
+    scalot_sparse_options_free(pairs);
+}

@@ -18,6 +18,9 @@ const ABSORPTION_THRESHOLD: f64 = 150.0;
 pub(crate) struct SparseGibbs {
     pattern: Arc<Pattern>,
     values: Vec<f64>,
+    /// The values again in the column order: a column product then streams them instead of gathering
+    /// one cache line per entry.
+    column_values: Vec<f64>,
 }
 
 impl SparseGibbs {
@@ -39,7 +42,17 @@ impl SparseGibbs {
             .with_min_len(4096)
             .enumerate()
             .for_each(|(k, v)| *v = value(k, pattern.row_of(k), pattern.col(k)));
-        Ok(SparseGibbs { pattern, values })
+        let mut column_values = try_zeroed::<f64>(pattern.nnz(), "the sparse kernel's values")?;
+        column_values
+            .par_iter_mut()
+            .with_min_len(4096)
+            .zip(pattern.column_order())
+            .for_each(|(v, &k)| *v = values[k]);
+        Ok(SparseGibbs {
+            pattern,
+            values,
+            column_values,
+        })
     }
 
     fn width(&self) -> usize {
@@ -68,11 +81,10 @@ impl SparseGibbs {
             .with_min_len(min_rows_per_task(self.width()))
             .enumerate()
             .for_each(|(j, yj)| {
-                let sum: f64 = self
-                    .pattern
-                    .column(j)
+                let sum: f64 = self.column_values[self.pattern.column_range(j)]
                     .iter()
-                    .map(|&k| self.values[k] * x[self.pattern.row_of(k)])
+                    .zip(self.pattern.column_rows(j))
+                    .map(|(v, &i)| v * x[i as usize])
                     .sum();
                 *yj = if accumulate { *yj + sum } else { sum };
             });
@@ -150,6 +162,6 @@ impl Gibbs for SparseGibbs {
     }
 
     fn bytes(&self) -> usize {
-        self.values.len() * 8
+        (self.values.len() + self.column_values.len()) * 8
     }
 }

@@ -18,6 +18,8 @@ pub(crate) struct Pattern {
     costs: Vec<f64>,
     col_offsets: Vec<usize>,
     col_entries: Vec<usize>,
+    /// The rows of the column view's entries, so a column product reads them in order.
+    col_rows: Vec<u32>,
 }
 
 impl Pattern {
@@ -59,6 +61,7 @@ impl Pattern {
             col_entries[next[j as usize]] = k;
             next[j as usize] += 1;
         }
+        let col_rows = col_entries.iter().map(|&k| entry_rows[k]).collect();
         Pattern {
             n,
             m,
@@ -68,6 +71,7 @@ impl Pattern {
             costs,
             col_offsets,
             col_entries,
+            col_rows,
         }
     }
 
@@ -77,7 +81,7 @@ impl Pattern {
 
     pub fn bytes(&self) -> usize {
         (self.offsets.len() + self.col_offsets.len() + self.col_entries.len()) * 8
-            + (self.cols.len() + self.entry_rows.len()) * 4
+            + (self.cols.len() + self.entry_rows.len() + self.col_rows.len()) * 4
             + self.costs.len() * 8
     }
 
@@ -89,6 +93,21 @@ impl Pattern {
     /// Column j's positions in the row order.
     pub fn column(&self, j: usize) -> &[usize] {
         &self.col_entries[self.col_offsets[j]..self.col_offsets[j + 1]]
+    }
+
+    /// Column j's range in the column order.
+    pub fn column_range(&self, j: usize) -> std::ops::Range<usize> {
+        self.col_offsets[j]..self.col_offsets[j + 1]
+    }
+
+    /// The rows of column j's entries, ascending.
+    pub fn column_rows(&self, j: usize) -> &[u32] {
+        &self.col_rows[self.column_range(j)]
+    }
+
+    /// Every entry's position in the row order, in the column order.
+    pub fn column_order(&self) -> &[usize] {
+        &self.col_entries
     }
 
     pub fn col(&self, k: usize) -> usize {

@@ -1,0 +1,119 @@
+//! LCN and Sparse Sinkhorn at scale: build the kernel and run 100 iterations on clustered data,
+//! n = m, d = 64, and report times, the kernel's size and the process's peak resident memory. One
+//! configuration per process, so that the peak is its own:
+//!
+//! `cargo bench --bench scale -- lcn 100000`, `-- sparse 100000`, `-- lcn 1000000`.
+//!
+//! Pairs come from hierarchical k-means sized to about 20 points (10 of each cloud) per bucket: levels
+//! of 10 clusters, then one level of 10 to 100, so a point is compared with about 80 centres per Lloyd
+//! step at every size. LCN adds 20 k-means++ landmarks, as in the LCN paper; Sparse OR-s three rounds of
+//! the buckets, since a row or column left without a pair fails its solve.
+
+// Shared with the approximation benchmark, which uses the uniform generators this one does not.
+#[allow(dead_code)]
+#[path = "common/data.rs"]
+mod data;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use data::Rng;
+use scalot::{
+    solve, Cost, KMeans, Kernel, Layout, LcnKernel, NystromOptions, PairRule, PointCloud,
+    SinkhornOptions, SparseKernel, Weights,
+};
+
+const D: usize = 64;
+const ITERATIONS: usize = 100;
+
+fn main() {
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
+    let kind = args.first().map_or("lcn", String::as_str).to_owned();
+    let n: usize = args.get(1).map_or(100_000, |s| s.parse().expect("n"));
+
+    let start = Instant::now();
+    let mut rng = Rng(42);
+    let centres: Vec<f64> = (0..100 * D).map(|_| rng.normal()).collect();
+    let x = data::mixture(&mut rng, n, &centres, D, 0.3);
+    let y = data::mixture(&mut rng, n, &centres, D, 0.3);
+    let epsilon = 0.05 * data::mean_cost(&x, &y, D);
+    let generated = start.elapsed().as_secs_f64();
+    let xs = PointCloud::new("x", &x, n, D, Layout::RowMajor).unwrap();
+    let ys = PointCloud::new("y", &y, n, D, Layout::RowMajor).unwrap();
+
+    let buckets = (2 * n / 20).max(10);
+    let tens = ((buckets as f64 / 50.0).log10().round().max(0.0)) as u32;
+    let mut branching = vec![10; tens as usize];
+    branching.push((buckets / 10usize.pow(tens)).max(1));
+    let rule = PairRule::KMeans(KMeans {
+        branching: branching.clone(),
+        rounds: 1,
+        iterations: 10,
+    });
+
+    let start = Instant::now();
+    let kernel: Arc<dyn Kernel> = match kind.as_str() {
+        "sparse" => {
+            Arc::new(SparseKernel::new(&xs, &ys, Cost::SqEuclidean, epsilon, &rule, 0).unwrap())
+        }
+        _ => Arc::new(
+            LcnKernel::new(
+                &xs,
+                &ys,
+                Cost::SqEuclidean,
+                epsilon,
+                &NystromOptions::new(20),
+                &rule,
+                1,
+            )
+            .unwrap(),
+        ),
+    };
+    let build = start.elapsed().as_secs_f64();
+    let info = kernel.info();
+
+    let (a, b) = (
+        Weights::new("a", None, n).unwrap(),
+        Weights::new("b", None, n).unwrap(),
+    );
+    let mut options = SinkhornOptions::default();
+    options
+        .set_tolerance(1e-300)
+        .unwrap()
+        .set_max_iterations(ITERATIONS)
+        .unwrap();
+    let start = Instant::now();
+    let outcome = solve(&kernel, &a, &b, &options);
+    let solve_time = start.elapsed().as_secs_f64();
+    let summary = match &outcome {
+        Ok(plan) => format!(
+            "{} iterations, marginal error {:.2e}",
+            plan.iterations(),
+            plan.marginal_error()
+        ),
+        Err(error) => format!("failed: {error}"),
+    };
+    println!(
+        "{kind} n = m = {n}, d = {D}, {} threads, branching {branching:?}: data {generated:.1} s, build {build:.1} s, \
+         {ITERATIONS} iterations {solve_time:.1} s, total {:.1} s; nnz {}, landmarks {}, kernel {:.0} MB, \
+         peak RSS {:.2} GiB (n·m·4 bytes would be {:.1} GB); {summary}",
+        scalot::threads::num_threads(),
+        build + solve_time,
+        info.nnz,
+        info.landmarks,
+        info.bytes as f64 / 1e6,
+        peak_rss().unwrap_or(0) as f64 / (1u64 << 30) as f64,
+        (n * n * 4) as f64 / 1e9,
+    );
+}
+
+/// Peak resident memory of this process so far, in bytes (Linux: VmHWM).
+fn peak_rss() -> Option<usize> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: usize = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
