@@ -243,6 +243,16 @@ function point_view(x::AbstractMatrix, dims::Integer)
     (data, n, d, dims == 1 ? LAYOUT_COLUMN_MAJOR : LAYOUT_ROW_MAJOR)
 end
 
+# Both clouds as C reads them, their sizes and layout, and the cost's code, checked as every kernel
+# built from points checks them.
+function clouds(x::AbstractMatrix, y::AbstractMatrix, dims::Integer, cost::Symbol)
+    xs, n, d, layout = point_view(x, dims)
+    ys, m, dy, _ = point_view(y, dims)
+    d == dy || throw(DimensionMismatch("x has dimension $d, y has $dy"))
+    haskey(COSTS, cost) || throw(ArgumentError("cost must be one of $(collect(keys(COSTS)))"))
+    (xs, n, ys, m, d, layout, COSTS[cost])
+end
+
 """
     dense_kernel(x, y; eps, cost = :sqeuclidean, mode = :stored_f64, dims = 1) -> Kernel
 
@@ -252,16 +262,13 @@ The dense kernel between the points of `x` and `y`. `cost` is `:sqeuclidean` (â€
 """
 function dense_kernel(x::AbstractMatrix, y::AbstractMatrix; eps::Real, cost::Symbol = :sqeuclidean,
                       mode::Symbol = :stored_f64, dims::Integer = 1)
-    xs, n, d, layout = point_view(x, dims)
-    ys, m, dy, _ = point_view(y, dims)
-    d == dy || throw(DimensionMismatch("x has dimension $d, y has $dy"))
-    haskey(COSTS, cost) || throw(ArgumentError("cost must be one of $(collect(keys(COSTS)))"))
+    xs, n, ys, m, d, layout, code = clouds(x, y, dims, cost)
     haskey(DENSE_MODES, mode) || throw(ArgumentError("mode must be one of $(collect(keys(DENSE_MODES)))"))
     out = Ref{Ptr{Cvoid}}(C_NULL)
     check(ccall((:scalot_kernel_dense_new, libscalot), Cint,
                 (Ptr{Cdouble}, Csize_t, Ptr{Cdouble}, Csize_t, Csize_t, Cint, Cint, Cdouble, Cint,
                  Ptr{Ptr{Cvoid}}),
-                xs, n, ys, m, d, layout, COSTS[cost], eps, DENSE_MODES[mode], out))
+                xs, n, ys, m, d, layout, code, eps, DENSE_MODES[mode], out))
     Kernel(out[])
 end
 
@@ -273,15 +280,12 @@ The sparse kernel between the points of `x` and `y`: exact entries at the pairs 
 """
 function sparse_kernel(x::AbstractMatrix, y::AbstractMatrix; eps::Real, cost::Symbol = :sqeuclidean,
                        dims::Integer = 1, options::SparseOptions = SparseOptions())
-    xs, n, d, layout = point_view(x, dims)
-    ys, m, dy, _ = point_view(y, dims)
-    d == dy || throw(DimensionMismatch("x has dimension $d, y has $dy"))
-    haskey(COSTS, cost) || throw(ArgumentError("cost must be one of $(collect(keys(COSTS)))"))
+    xs, n, ys, m, d, layout, code = clouds(x, y, dims, cost)
     out = Ref{Ptr{Cvoid}}(C_NULL)
     check(ccall((:scalot_kernel_sparse_new, libscalot), Cint,
                 (Ptr{Cdouble}, Csize_t, Ptr{Cdouble}, Csize_t, Csize_t, Cint, Cint, Cdouble, Ptr{Cvoid},
                  Ptr{Ptr{Cvoid}}),
-                xs, n, ys, m, d, layout, COSTS[cost], eps, options, out))
+                xs, n, ys, m, d, layout, code, eps, options, out))
     Kernel(out[])
 end
 
@@ -295,15 +299,12 @@ positive.
 """
 function nystrom_kernel(x::AbstractMatrix, y::AbstractMatrix; eps::Real, cost::Symbol = :sqeuclidean,
                         dims::Integer = 1, options::NystromOptions = NystromOptions())
-    xs, n, d, layout = point_view(x, dims)
-    ys, m, dy, _ = point_view(y, dims)
-    d == dy || throw(DimensionMismatch("x has dimension $d, y has $dy"))
-    haskey(COSTS, cost) || throw(ArgumentError("cost must be one of $(collect(keys(COSTS)))"))
+    xs, n, ys, m, d, layout, code = clouds(x, y, dims, cost)
     out = Ref{Ptr{Cvoid}}(C_NULL)
     check(ccall((:scalot_kernel_nystrom_new, libscalot), Cint,
                 (Ptr{Cdouble}, Csize_t, Ptr{Cdouble}, Csize_t, Csize_t, Cint, Cint, Cdouble, Ptr{Cvoid},
                  Ptr{Ptr{Cvoid}}),
-                xs, n, ys, m, d, layout, COSTS[cost], eps, options, out))
+                xs, n, ys, m, d, layout, code, eps, options, out))
     Kernel(out[])
 end
 
@@ -318,15 +319,12 @@ pairs `pairs` keeps. Defaults are the LCN paper's: 20 k-means++ landmarks and hi
 function lcn_kernel(x::AbstractMatrix, y::AbstractMatrix; eps::Real, cost::Symbol = :sqeuclidean,
                     dims::Integer = 1, landmarks::NystromOptions = NystromOptions(),
                     pairs::SparseOptions = SparseOptions())
-    xs, n, d, layout = point_view(x, dims)
-    ys, m, dy, _ = point_view(y, dims)
-    d == dy || throw(DimensionMismatch("x has dimension $d, y has $dy"))
-    haskey(COSTS, cost) || throw(ArgumentError("cost must be one of $(collect(keys(COSTS)))"))
+    xs, n, ys, m, d, layout, code = clouds(x, y, dims, cost)
     out = Ref{Ptr{Cvoid}}(C_NULL)
     check(ccall((:scalot_kernel_lcn_new, libscalot), Cint,
                 (Ptr{Cdouble}, Csize_t, Ptr{Cdouble}, Csize_t, Csize_t, Cint, Cint, Cdouble, Ptr{Cvoid},
                  Ptr{Cvoid}, Ptr{Ptr{Cvoid}}),
-                xs, n, ys, m, d, layout, COSTS[cost], eps, landmarks, pairs, out))
+                xs, n, ys, m, d, layout, code, eps, landmarks, pairs, out))
     Kernel(out[])
 end
 
