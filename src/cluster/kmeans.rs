@@ -11,6 +11,9 @@ use crate::numeric::random::SplitMix64;
 
 /// Points per leaf of the centre sums.
 const POINTS_PER_LEAF: usize = 8192;
+/// Points per parallel task of the seeding passes: hierarchical k-means runs thousands of small
+/// clusterings, already in parallel, where splitting further costs more than it saves.
+const POINTS_PER_TASK: usize = 4096;
 
 /// A clustering of some members: each member's cluster, and the k packed centres.
 pub(crate) struct Clustering {
@@ -31,6 +34,7 @@ pub(crate) fn kmeans_plus_plus(
     centres.extend_from_slice(joint.point(members[random.below(members.len())]));
     let mut nearest: Vec<f64> = members
         .par_iter()
+        .with_min_len(POINTS_PER_TASK)
         .map(|&p| Cost::SqEuclidean.eval(joint.point(p), &centres[..d]))
         .collect();
     for _ in 1..k {
@@ -54,6 +58,7 @@ pub(crate) fn kmeans_plus_plus(
         let centre = &centres[start..];
         nearest
             .par_iter_mut()
+            .with_min_len(POINTS_PER_TASK)
             .zip(members)
             .for_each(|(w, &p)| *w = w.min(Cost::SqEuclidean.eval(joint.point(p), centre)));
     }
