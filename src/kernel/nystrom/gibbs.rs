@@ -129,10 +129,11 @@ impl NystromGibbs {
     /// `y_p = Σ_a factor_ap s_a`.
     fn expand(&self, factor: &[f64], s: &[f64], y: &mut [f64]) {
         let count = y.len();
-        y.par_chunks_mut(min_rows_per_task(self.l).max(1024))
+        let rows_per_task = min_rows_per_task(self.l).max(1024);
+        y.par_chunks_mut(rows_per_task)
             .enumerate()
             .for_each(|(chunk, y)| {
-                let start = chunk * min_rows_per_task(self.l).max(1024);
+                let start = chunk * rows_per_task;
                 y.fill(0.0);
                 for (a, &sa) in s.iter().enumerate() {
                     let row = &factor[a * count + start..][..y.len()];

@@ -1,4 +1,5 @@
-/* Kernel handles: dense kernels from points or from a cost matrix, and their properties. */
+/* Kernel handles: dense, sparse, Nystrom and LCN kernels from points, dense kernels from a cost matrix,
+ * and their properties. */
 
 #include "glue.h"
 
@@ -12,27 +13,35 @@ static const double *matrix_data(SEXP x, const char *argument, size_t *rows, siz
     return REAL(x);
 }
 
-/* The points of a kernel between two clouds: one per row, in the same dimension. */
-static void two_clouds(SEXP x, SEXP y, const double **xs, const double **ys, size_t *n, size_t *m,
-                       size_t *d) {
+/* The arguments every kernel between two point clouds takes: the clouds (one point per row, in the same
+ * dimension), the cost's code and epsilon. Read before any handle exists, so R errors leak nothing. */
+struct clouds {
+    const double *x, *y;
+    size_t n, m, d;
+    int cost;
+    double eps;
+};
+
+static struct clouds read_clouds(SEXP x, SEXP y, SEXP cost, SEXP epsilon) {
+    struct clouds c;
     size_t dy;
-    *xs = matrix_data(x, "x", n, d);
-    *ys = matrix_data(y, "y", m, &dy);
-    if (*d != dy) {
+    c.x = matrix_data(x, "x", &c.n, &c.d);
+    c.y = matrix_data(y, "y", &c.m, &dy);
+    if (c.d != dy) {
         Rf_error("scalot: `x` has %lu columns but `y` has %lu; both hold one point per row",
-                 (unsigned long)*d, (unsigned long)dy);
+                 (unsigned long)c.d, (unsigned long)dy);
     }
+    c.cost = Rf_asInteger(cost);
+    c.eps = as_double(epsilon, "eps");
+    return c;
 }
 
 SEXP scalot_r_kernel_dense_new(SEXP x, SEXP y, SEXP cost, SEXP epsilon, SEXP mode) {
-    size_t n, m, d;
-    const double *xs, *ys;
-    two_clouds(x, y, &xs, &ys, &n, &m, &d);
-    int cost_code = Rf_asInteger(cost), mode_code = Rf_asInteger(mode);
-    double eps = as_double(epsilon, "eps");
+    struct clouds c = read_clouds(x, y, cost, epsilon);
+    int mode_code = Rf_asInteger(mode);
     SEXP handle = PROTECT(handle_empty(HANDLE_KERNEL));
     scalot_kernel *kernel = NULL;
-    check_status(scalot_kernel_dense_new(xs, n, ys, m, d, SCALOT_LAYOUT_COLUMN_MAJOR, cost_code, eps,
+    check_status(scalot_kernel_dense_new(c.x, c.n, c.y, c.m, c.d, SCALOT_LAYOUT_COLUMN_MAJOR, c.cost, c.eps,
                                          mode_code, &kernel),
                  R_NilValue);
     R_SetExternalPtrAddr(handle, kernel);
@@ -40,18 +49,13 @@ SEXP scalot_r_kernel_dense_new(SEXP x, SEXP y, SEXP cost, SEXP epsilon, SEXP mod
     return handle;
 }
 
-/* `rule` is c(code, a, b, c): 0 k-means (clusters, rounds, iterations), 1 neighbours (k), 2 truncation
- * (factor). Every value is read before the options exist, so that R errors cannot leak them. */
+/* `pairs` comes from pairs_control() (src/options.c reads it). */
 SEXP scalot_r_kernel_sparse_new(SEXP x, SEXP y, SEXP cost, SEXP epsilon, SEXP pairs) {
-    size_t n, m, d;
-    const double *xs, *ys;
-    two_clouds(x, y, &xs, &ys, &n, &m, &d);
-    int cost_code = Rf_asInteger(cost);
-    double eps = as_double(epsilon, "eps");
+    struct clouds c = read_clouds(x, y, cost, epsilon);
     SEXP options = PROTECT(sparse_options_handle(pairs));
     SEXP handle = PROTECT(handle_empty(HANDLE_KERNEL));
     scalot_kernel *kernel = NULL;
-    check_status(scalot_kernel_sparse_new(xs, n, ys, m, d, SCALOT_LAYOUT_COLUMN_MAJOR, cost_code, eps,
+    check_status(scalot_kernel_sparse_new(c.x, c.n, c.y, c.m, c.d, SCALOT_LAYOUT_COLUMN_MAJOR, c.cost, c.eps,
                                           handle_address(options, HANDLE_SPARSE_OPTIONS, "pairs"), &kernel),
                  options);
     handle_release(options);
@@ -60,16 +64,13 @@ SEXP scalot_r_kernel_sparse_new(SEXP x, SEXP y, SEXP cost, SEXP epsilon, SEXP pa
     return handle;
 }
 
+/* `control` comes from nystrom_control() (src/options.c reads it). */
 SEXP scalot_r_kernel_nystrom_new(SEXP x, SEXP y, SEXP cost, SEXP epsilon, SEXP control) {
-    size_t n, m, d;
-    const double *xs, *ys;
-    two_clouds(x, y, &xs, &ys, &n, &m, &d);
-    int cost_code = Rf_asInteger(cost);
-    double eps = as_double(epsilon, "eps");
+    struct clouds c = read_clouds(x, y, cost, epsilon);
     SEXP options = PROTECT(nystrom_options_handle(control));
     SEXP handle = PROTECT(handle_empty(HANDLE_KERNEL));
     scalot_kernel *kernel = NULL;
-    check_status(scalot_kernel_nystrom_new(xs, n, ys, m, d, SCALOT_LAYOUT_COLUMN_MAJOR, cost_code, eps,
+    check_status(scalot_kernel_nystrom_new(c.x, c.n, c.y, c.m, c.d, SCALOT_LAYOUT_COLUMN_MAJOR, c.cost, c.eps,
                                            handle_address(options, HANDLE_NYSTROM_OPTIONS, "landmarks"),
                                            &kernel),
                  options);
@@ -79,19 +80,16 @@ SEXP scalot_r_kernel_nystrom_new(SEXP x, SEXP y, SEXP cost, SEXP epsilon, SEXP c
     return handle;
 }
 
-/* On failure the landmark options are released at once and the pair options by their finalizer. */
+/* Both option handles are released before a failure is raised: the pairs' at once, the landmarks' by
+ * check_status. (Had reading `pairs` failed, the landmarks' finalizer would release them.) */
 SEXP scalot_r_kernel_lcn_new(SEXP x, SEXP y, SEXP cost, SEXP epsilon, SEXP control, SEXP pairs) {
-    size_t n, m, d;
-    const double *xs, *ys;
-    two_clouds(x, y, &xs, &ys, &n, &m, &d);
-    int cost_code = Rf_asInteger(cost);
-    double eps = as_double(epsilon, "eps");
+    struct clouds c = read_clouds(x, y, cost, epsilon);
     SEXP landmarks = PROTECT(nystrom_options_handle(control));
     SEXP kept = PROTECT(sparse_options_handle(pairs));
     SEXP handle = PROTECT(handle_empty(HANDLE_KERNEL));
     scalot_kernel *kernel = NULL;
     scalot_status status = scalot_kernel_lcn_new(
-        xs, n, ys, m, d, SCALOT_LAYOUT_COLUMN_MAJOR, cost_code, eps,
+        c.x, c.n, c.y, c.m, c.d, SCALOT_LAYOUT_COLUMN_MAJOR, c.cost, c.eps,
         handle_address(landmarks, HANDLE_NYSTROM_OPTIONS, "landmarks"),
         handle_address(kept, HANDLE_SPARSE_OPTIONS, "pairs"), &kernel);
     handle_release(kept);
