@@ -130,6 +130,10 @@ impl Points {
         &self.data
     }
 
+    pub(crate) fn as_mut_slice(&mut self) -> &mut [f64] {
+        &mut self.data
+    }
+
     pub fn bytes(&self) -> usize {
         self.data.len() * std::mem::size_of::<f64>()
     }

@@ -1,7 +1,7 @@
 //! scalot: scalable optimal transport behind a stable C ABI.
 //!
 //! The Rust API mirrors the C one: build a [`kernel::Kernel`], solve with [`sinkhorn::solve`], and query the
-//! [`sinkhorn::TransportPlan`]. The conventions (plan, potentials, objectives) are those of the C header.
+//! [`sinkhorn::TransportPlan`]; or pose an [`RrhoProblem`] and [`relaxation::solve`] it. The conventions (plan, potentials, objectives) are those of the C header.
 
 mod cluster;
 pub mod error;
@@ -9,6 +9,7 @@ pub mod ffi;
 pub mod geometry;
 pub mod kernel;
 mod numeric;
+pub mod relaxation;
 pub mod sinkhorn;
 pub mod threads;
 
@@ -20,4 +21,5 @@ pub use kernel::nystrom::{LandmarkRule, NystromKernel, NystromOptions, Stabilise
 pub use kernel::pairs::{AngularLsh, KMeans, PairRule};
 pub use kernel::sparse::SparseKernel;
 pub use kernel::{Kernel, KernelInfo, KernelKind};
+pub use relaxation::{Preprocessing, RrhoOptions, RrhoProblem, RrhoSolution};
 pub use sinkhorn::{solve, solve_with_progress, SinkhornOptions, TransportPlan};
