@@ -26,6 +26,12 @@
 
 
 /**
+ * The default distance floor sigma of scalot_rrho_problem_new (a literal, for cbindgen; a test ties it to
+ * the library's default).
+ */
+#define SCALOT_RRHO_DEFAULT_FLOOR 1e-3
+
+/**
  * The result of every fallible function. The numbers are stable: a retired number is never reused.
  */
 typedef enum {
@@ -197,6 +203,35 @@ typedef enum {
 } scalot_inverse;
 
 /**
+ * How an R_rho solve computes the dual's kernel sums.
+ */
+typedef enum {
+  /**
+   * Every pair: O(n*m*d) per pass, the reference.
+   */
+  SCALOT_RRHO_ENGINE_EXACT = 0,
+  /**
+   * Ball trees with moment summaries: every marginal sum within `accuracy` of the exact one. Needs
+   * rho = 1 + 1/k for an integer k (2, 1.5, 1.25, 1.1, ...).
+   */
+  SCALOT_RRHO_ENGINE_TREE = 1,
+} scalot_rrho_engine;
+
+/**
+ * How an R_rho solve maximises the dual.
+ */
+typedef enum {
+  /**
+   * Exact block maximisation, Anderson-accelerated (the default).
+   */
+  SCALOT_RRHO_METHOD_BLOCK_ASCENT = 0,
+  /**
+   * The paper's sign-gradient ascent with a fixed step: a slow reference for small problems.
+   */
+  SCALOT_RRHO_METHOD_SIGN_ASCENT = 1,
+} scalot_rrho_method;
+
+/**
  * An entropic kernel K = exp(-C/eps). Immutable: it may be used by any number of threads and solves at
  * once. Plans keep their kernel alive, so it may be freed while plans that use it live on.
  */
@@ -213,6 +248,26 @@ typedef struct scalot_nystrom_options scalot_nystrom_options;
  * kernel, never as an n x m matrix. Immutable: any number of threads may query one plan at once.
  */
 typedef struct scalot_plan scalot_plan;
+
+/**
+ * Options of an R_rho solve. Not thread-safe: do not change an options handle while a solve reads it.
+ */
+typedef struct scalot_rrho_options scalot_rrho_options;
+
+/**
+ * An R_rho problem (Charikar, Chen, Re, Waingarten, COLT 2023):
+ * R_rho(mu, nu)^rho = min over couplings gamma of sum_ij (mu_i nu_j)^(1-rho) gamma_ij^rho ||x_i - y_j||^rho,
+ * a metric between distributions with EMD <= R_rho <= max_ij (mu_i nu_j)^(-(rho-1)/rho) EMD, tending to
+ * EMD as rho -> 1. Immutable; solutions keep their problem alive.
+ */
+typedef struct scalot_rrho_problem scalot_rrho_problem;
+
+/**
+ * A solved R_rho problem: the dual potentials (alpha, beta), the value and its certificate, and the
+ * implicit plan gamma_ij = s C_s mu_i nu_j (alpha_i - beta_j)_+^(s-1) / d_ij^s (s = rho/(rho-1),
+ * C_s = (1/s)(1-1/s)^(s-1), d_ij the floored distance), queried without n x m memory. Immutable.
+ */
+typedef struct scalot_rrho_solution scalot_rrho_solution;
 
 /**
  * Options of a Sinkhorn solve. Not thread-safe: do not change an options handle while a solve on another
@@ -267,6 +322,41 @@ typedef struct {
  * The callback must not free the kernel or options of the running solve.
  */
 typedef int (*scalot_progress_callback)(void *user_data, size_t iteration, double error);
+
+/**
+ * What a solve found.
+ */
+typedef struct {
+  /**
+   * R_rho as the paper estimates it, (sum mu alpha - sum nu beta - penalty)^(1/rho): a lower bound.
+   */
+  double value;
+  /**
+   * The dual objective g(alpha, beta), a lower bound of R_rho^rho.
+   */
+  double dual_value;
+  /**
+   * A certified upper bound of R_rho: the value of the implicit plan after rounding it onto the
+   * marginals (ARCHITECTURE.md derives it). upper - value bounds the error of `value`.
+   */
+  double upper_bound;
+  /**
+   * sum_i mu_i |1 - eta_i|, eta_i = (gamma 1)_i / mu_i.
+   */
+  double alpha_error;
+  /**
+   * sum_j nu_j |xi_j - 1|, xi_j = (gamma^T 1)_j / nu_j.
+   */
+  double beta_error;
+  /**
+   * Passes over one side done (block ascent does two per iteration).
+   */
+  size_t passes;
+  /**
+   * Whether both errors fell below the tolerance before the pass limit.
+   */
+  bool converged;
+} scalot_rrho_summary;
 
 #ifdef __cplusplus
 extern "C" {
@@ -652,6 +742,198 @@ scalot_status scalot_plan_top_k(const scalot_plan *plan,
                                 size_t *cols,
                                 double *values,
                                 size_t len);
+
+/**
+ * Poses an R_rho problem between the points `x` (n x d) and `y` (m x d), both in `layout`, with the
+ * Euclidean ground distance.
+ *
+ * - `mu`, `nu`: positive weights, or NULL for uniform ones; normalised to unit mass.
+ * - `rho`: in (1, 2]. rho = 1 is the Earth Mover's distance (use an exact OT solver).
+ * - `floor`: sigma >= 0 (SCALOT_RRHO_DEFAULT_FLOOR = 1e-3 is the recommended default). The paper's
+ *   preprocessing: sigma*r is appended to every x and 0 to every y, r bounding the diameter of x and y,
+ *   so every distance becomes sqrt(d^2 + (sigma r)^2), between d and d + sigma r, and the supports are
+ *   disjoint. R_rho grows by at most sigma r max_ij (mu_i nu_j)^(-(rho-1)/rho), and by far less unless
+ *   points of x and y nearly coincide. 0 turns it off; then x and y must share no point.
+ * - `granularity`: g in [0, 1). Weights below g/n (g/m for nu) are dropped and the rest renormalised,
+ *   as in the paper; 0 (no pruning) refuses zero weights.
+ *
+ * Statuses: OK; NULL_POINTER (x, y, out); EMPTY_INPUT; SIZE_OVERFLOW; NON_FINITE (x, y, mu, nu);
+ * DIMENSION_MISMATCH; NEGATIVE_WEIGHT; ZERO_MASS; INVALID_ARGUMENT (rho, floor, granularity, layout, a
+ * zero weight without pruning, a point shared by x and y without a floor).
+ */
+scalot_status scalot_rrho_problem_new(const double *x,
+                                      size_t n,
+                                      const double *y,
+                                      size_t m,
+                                      size_t d,
+                                      int layout,
+                                      const double *mu,
+                                      const double *nu,
+                                      double rho,
+                                      double floor,
+                                      double granularity,
+                                      scalot_rrho_problem **out);
+
+/**
+ * Releases a problem; NULL is a no-op. Solutions made from it stay valid.
+ */
+void scalot_rrho_problem_free(scalot_rrho_problem *problem);
+
+/**
+ * Creates options with the defaults: tolerance 1e-6, 1000 passes, the exact engine, block ascent, no
+ * warm start, no callback.
+ *
+ * Statuses: OK; NULL_POINTER (out).
+ */
+scalot_status scalot_rrho_options_new(scalot_rrho_options **out);
+
+/**
+ * Releases options; NULL is a no-op.
+ */
+void scalot_rrho_options_free(scalot_rrho_options *options);
+
+/**
+ * Stops when sum_i mu_i |1 - eta_i| and sum_j nu_j |xi_j - 1| are both below `tolerance` (the paper's
+ * epsilon_2; default 1e-6, must be > 0). With the tree engine, keep it above about accuracy/100: its two
+ * sides approximate the plan independently.
+ *
+ * Statuses: OK; NULL_POINTER; INVALID_ARGUMENT.
+ */
+scalot_status scalot_rrho_options_set_tolerance(scalot_rrho_options *options,
+                                                double tolerance);
+
+/**
+ * At most `max_passes` passes (default 1000, must be >= 1). Reaching it is not an error: the summary
+ * reports converged = false, with the errors and bounds of the point reached.
+ *
+ * Statuses: OK; NULL_POINTER; INVALID_ARGUMENT.
+ */
+scalot_status scalot_rrho_options_set_max_passes(scalot_rrho_options *options,
+                                                 size_t max_passes);
+
+/**
+ * Chooses the kernel-sum engine (a scalot_rrho_engine). `accuracy` (> 0) is the tree engine's: every
+ * marginal sum eta_i, xi_j it computes is within `accuracy` of the exact one; it is ignored for EXACT.
+ *
+ * Statuses: OK; NULL_POINTER; INVALID_ARGUMENT (engine, accuracy).
+ */
+scalot_status scalot_rrho_options_set_engine(scalot_rrho_options *options,
+                                             int engine,
+                                             double accuracy);
+
+/**
+ * Chooses the ascent method (a scalot_rrho_method). `step` (> 0) is the sign ascent's lambda; it is
+ * ignored for BLOCK_ASCENT.
+ *
+ * Statuses: OK; NULL_POINTER; INVALID_ARGUMENT (method, step).
+ */
+scalot_status scalot_rrho_options_set_method(scalot_rrho_options *options, int method, double step);
+
+/**
+ * Starts from the potentials `alpha` (length n) and `beta` (length m) of an earlier solution, copied.
+ * Both NULL clears the warm start. The lengths are checked against the problem at solve time.
+ *
+ * Statuses: OK; NULL_POINTER (options, or one of alpha and beta); EMPTY_INPUT; NON_FINITE.
+ */
+scalot_status scalot_rrho_options_set_warm_start(scalot_rrho_options *options,
+                                                 const double *alpha,
+                                                 size_t n,
+                                                 const double *beta,
+                                                 size_t m);
+
+/**
+ * Sets the progress callback, called on the solving thread after every pass with the passes done and the
+ * larger of the two marginal errors; a non-zero return cancels (CANCELLED). NULL removes it.
+ *
+ * Statuses: OK; NULL_POINTER (options).
+ */
+scalot_status scalot_rrho_options_set_progress_callback(scalot_rrho_options *options,
+                                                        scalot_progress_callback callback,
+                                                        void *user_data);
+
+/**
+ * Solves the dual of `problem`: every alpha_i, then every beta_j, solves its own monotone equation
+ * (safeguarded Newton), Anderson-accelerated; or the paper's sign ascent. `options` NULL means the
+ * defaults. `out` receives a new solution, also when the pass limit is reached first.
+ *
+ * Statuses: OK; NULL_POINTER (problem, out); DIMENSION_MISMATCH (a warm start's lengths);
+ * UNSUPPORTED (the tree engine with rho not of the form 1 + 1/k); NUMERICAL_FAILURE (sums overflow:
+ * raise the floor); CANCELLED.
+ */
+scalot_status scalot_rrho_solve(const scalot_rrho_problem *problem,
+                                const scalot_rrho_options *options,
+                                scalot_rrho_solution **out);
+
+/**
+ * Releases a solution; NULL is a no-op.
+ */
+void scalot_rrho_solution_free(scalot_rrho_solution *solution);
+
+/**
+ * Writes the value, bounds, errors and pass count.
+ *
+ * Statuses: OK; NULL_POINTER.
+ */
+scalot_status scalot_rrho_solution_summary(const scalot_rrho_solution *solution,
+                                           scalot_rrho_summary *out);
+
+/**
+ * Copies the dual potentials alpha (length n) and beta (length m).
+ *
+ * Statuses: OK; NULL_POINTER; EMPTY_INPUT; DIMENSION_MISMATCH.
+ */
+scalot_status scalot_rrho_solution_potentials(const scalot_rrho_solution *solution,
+                                              double *alpha,
+                                              size_t n,
+                                              double *beta,
+                                              size_t m);
+
+/**
+ * Computes the plan's marginals gamma 1 (length n) and gamma^T 1 (length m): two exact passes.
+ *
+ * Statuses: OK; NULL_POINTER; EMPTY_INPUT; DIMENSION_MISMATCH.
+ */
+scalot_status scalot_rrho_solution_marginals(const scalot_rrho_solution *solution,
+                                             double *rows,
+                                             size_t n,
+                                             double *cols,
+                                             size_t m);
+
+/**
+ * Computes out = gamma v, for v of length m and out of length n: one exact pass.
+ *
+ * Statuses: OK; NULL_POINTER; EMPTY_INPUT; DIMENSION_MISMATCH; NON_FINITE (v).
+ */
+scalot_status scalot_rrho_solution_apply(const scalot_rrho_solution *solution,
+                                         const double *v,
+                                         size_t m,
+                                         double *out,
+                                         size_t n);
+
+/**
+ * Computes out = gamma^T u, for u of length n and out of length m: one exact pass.
+ *
+ * Statuses: OK; NULL_POINTER; EMPTY_INPUT; DIMENSION_MISMATCH; NON_FINITE (u).
+ */
+scalot_status scalot_rrho_solution_apply_transpose(const scalot_rrho_solution *solution,
+                                                   const double *u,
+                                                   size_t n,
+                                                   double *out,
+                                                   size_t m);
+
+/**
+ * Exports the `k` largest entries of every row of gamma, as scalot_plan_top_k: entry i*k + s is
+ * (rows[i*k + s], cols[i*k + s], values[i*k + s]); each array has length `len` = n*k.
+ *
+ * Statuses: OK; NULL_POINTER; EMPTY_INPUT; INVALID_ARGUMENT (k = 0 or k > m); DIMENSION_MISMATCH (len);
+ * SIZE_OVERFLOW.
+ */
+scalot_status scalot_rrho_solution_top_k(const scalot_rrho_solution *solution,
+                                         size_t k,
+                                         size_t *rows,
+                                         size_t *cols,
+                                         double *values,
+                                         size_t len);
 
 /**
  * Creates options with the defaults: tolerance 1e-9, 1000 iterations, check every iteration, balanced,

@@ -8,6 +8,7 @@ use crate::geometry::{Cost, Layout};
 use crate::kernel::dense::DenseMode;
 use crate::kernel::nystrom::{LandmarkRule, StabilisedInverse};
 use crate::kernel::KernelKind;
+use crate::relaxation::{Engine, Method};
 
 /// How a matrix argument is laid out.
 #[repr(C)]
@@ -136,6 +137,49 @@ pub(crate) fn inverse(value: c_int, tolerance: f64) -> Result<StabilisedInverse>
         other => Err(Error::invalid(
             "method",
             format!("{other} is not a scalot_inverse (0 eigen, 1 Cholesky)"),
+        )),
+    }
+}
+
+/// How an R_rho solve computes the dual's kernel sums.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum scalot_rrho_engine {
+    /// Every pair: O(n*m*d) per pass, the reference.
+    Exact = 0,
+    /// Ball trees with moment summaries: every marginal sum within `accuracy` of the exact one. Needs
+    /// rho = 1 + 1/k for an integer k (2, 1.5, 1.25, 1.1, ...).
+    Tree = 1,
+}
+
+/// How an R_rho solve maximises the dual.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum scalot_rrho_method {
+    /// Exact block maximisation, Anderson-accelerated (the default).
+    BlockAscent = 0,
+    /// The paper's sign-gradient ascent with a fixed step: a slow reference for small problems.
+    SignAscent = 1,
+}
+
+pub(crate) fn rrho_engine(value: c_int, accuracy: f64) -> Result<Engine> {
+    match value {
+        0 => Ok(Engine::Exact),
+        1 => Ok(Engine::Tree { accuracy }),
+        other => Err(Error::invalid(
+            "engine",
+            format!("{other} is not a scalot_rrho_engine (0 exact, 1 tree)"),
+        )),
+    }
+}
+
+pub(crate) fn rrho_method(value: c_int, step: f64) -> Result<Method> {
+    match value {
+        0 => Ok(Method::BlockAscent),
+        1 => Ok(Method::SignAscent { step }),
+        other => Err(Error::invalid(
+            "method",
+            format!("{other} is not a scalot_rrho_method (0 block ascent, 1 sign ascent)"),
         )),
     }
 }

@@ -17,6 +17,7 @@ pub mod lcn;
 pub mod library;
 pub mod nystrom;
 pub mod plan;
+pub mod rrho;
 pub mod sinkhorn;
 pub mod sparse;
 

@@ -122,22 +122,22 @@ impl RrhoSolution {
 
     /// out = γ v (v of length m, out of length n).
     pub fn apply(&self, v: &[f64], out: &mut [f64]) -> Result<()> {
-        self.product(Side::X, v, out)
+        self.product(Side::X, "v", v, out)
     }
 
     /// out = γᵀ u (u of length n, out of length m).
     pub fn apply_transpose(&self, u: &[f64], out: &mut [f64]) -> Result<()> {
-        self.product(Side::Y, u, out)
+        self.product(Side::Y, "u", u, out)
     }
 
-    fn product(&self, side: Side, v: &[f64], out: &mut [f64]) -> Result<()> {
+    fn product(&self, side: Side, arg: &'static str, v: &[f64], out: &mut [f64]) -> Result<()> {
         let (n, m) = match side {
             Side::X => self.shape(),
             Side::Y => (self.shape().1, self.shape().0),
         };
-        crate::error::ensure_len("v", v, m)?;
+        crate::error::ensure_len(arg, v, m)?;
         crate::error::ensure_len("out", out, n)?;
-        crate::geometry::ensure_finite("v", v)?;
+        crate::geometry::ensure_finite(arg, v)?;
         let rows = self.map_plan_rows(side, &|_, row| {
             row.iter().zip(v).map(|(g, v)| g * v).sum::<f64>()
         });

@@ -7,6 +7,7 @@
 
 #include "scalot.h"
 #include "fixture_case.h"
+#include "rrho_case.h"
 
 static int passed = 0;
 static int failed = 0;
@@ -206,6 +207,83 @@ static void check_approximate_kernels(void) {
     scalot_nystrom_options_free(NULL);
 }
 
+static void check_rrho(void) {
+    scalot_rrho_problem *problem = NULL;
+    scalot_rrho_options *options = NULL;
+    scalot_rrho_solution *solution = NULL;
+    CHECK(scalot_rrho_problem_new(RRHO_X, RRHO_N, RRHO_Y, RRHO_M, RRHO_D, SCALOT_LAYOUT_ROW_MAJOR, RRHO_MU, RRHO_NU, 1.5, 0.0,
+                                  0.0, &problem) == SCALOT_STATUS_OK,
+          "rrho problem: %s", scalot_last_error_message());
+    CHECK(scalot_rrho_options_new(&options) == SCALOT_STATUS_OK, "rrho options");
+    CHECK(scalot_rrho_options_set_tolerance(options, 1e-10) == SCALOT_STATUS_OK, "rrho tolerance");
+    CHECK(scalot_rrho_options_set_max_passes(options, 100000) == SCALOT_STATUS_OK, "rrho passes");
+    CHECK(scalot_rrho_solve(problem, options, &solution) == SCALOT_STATUS_OK, "rrho solve: %s", scalot_last_error_message());
+    scalot_rrho_summary summary;
+    CHECK(scalot_rrho_solution_summary(solution, &summary) == SCALOT_STATUS_OK && summary.converged, "rrho summary");
+    CHECK(rel(summary.value, RRHO_VALUE_AT_1_5) < 1e-5, "rrho value %.10g vs %.10g", summary.value, RRHO_VALUE_AT_1_5);
+    CHECK(summary.value <= RRHO_VALUE_AT_1_5 * (1 + 1e-9) && RRHO_VALUE_AT_1_5 <= summary.upper_bound * (1 + 1e-9) &&
+              summary.value >= RRHO_EMD,
+          "rrho bounds [%g, %g]", summary.value, summary.upper_bound);
+    double rows[RRHO_N], cols[RRHO_M], ones[RRHO_M], applied[RRHO_N], alpha[RRHO_N], beta[RRHO_M];
+    for (size_t j = 0; j < RRHO_M; j++) ones[j] = 1.0;
+    CHECK(scalot_rrho_solution_marginals(solution, rows, RRHO_N, cols, RRHO_M) == SCALOT_STATUS_OK, "rrho marginals");
+    CHECK(scalot_rrho_solution_apply(solution, ones, RRHO_M, applied, RRHO_N) == SCALOT_STATUS_OK, "rrho apply");
+    for (size_t i = 0; i < RRHO_N; i++) {
+        CHECK(fabs(rows[i] - RRHO_MU[i]) < 1e-8 && fabs(applied[i] - rows[i]) < 1e-14, "rrho row %zu", i);
+    }
+    CHECK(scalot_rrho_solution_potentials(solution, alpha, RRHO_N, beta, RRHO_M) == SCALOT_STATUS_OK, "rrho potentials");
+    size_t top_rows[RRHO_N], top_cols[RRHO_N];
+    double top_values[RRHO_N];
+    CHECK(scalot_rrho_solution_top_k(solution, 1, top_rows, top_cols, top_values, RRHO_N) == SCALOT_STATUS_OK, "rrho top 1");
+    expect_error(scalot_rrho_solution_top_k(solution, 0, top_rows, top_cols, top_values, RRHO_N), SCALOT_STATUS_INVALID_ARGUMENT,
+                 "k", "rrho top 0");
+    expect_error(scalot_rrho_solution_apply_transpose(solution, ones, RRHO_M, cols, RRHO_M), SCALOT_STATUS_DIMENSION_MISMATCH,
+                 "n", "rrho transpose with m");
+
+    /* Cancellation at the third pass, then warm-started from the solution: it is already converged. */
+    size_t last_pass = 0;
+    CHECK(scalot_rrho_options_set_progress_callback(options, cancel_at_three, &last_pass) == SCALOT_STATUS_OK, "rrho callback");
+    scalot_rrho_solution *cancelled = NULL;
+    expect_error(scalot_rrho_solve(problem, options, &cancelled), SCALOT_STATUS_CANCELLED, "cancelled", "rrho cancel");
+    CHECK(cancelled == NULL && last_pass == 4, "a cancelled rrho solve writes no solution (pass %zu)", last_pass);
+    CHECK(scalot_rrho_options_set_progress_callback(options, NULL, NULL) == SCALOT_STATUS_OK, "rrho no callback");
+    CHECK(scalot_rrho_options_set_warm_start(options, alpha, RRHO_N, beta, RRHO_M) == SCALOT_STATUS_OK, "rrho warm start");
+    scalot_rrho_solution *warm = NULL;
+    CHECK(scalot_rrho_solve(problem, options, &warm) == SCALOT_STATUS_OK, "rrho warm solve");
+    scalot_rrho_summary again;
+    CHECK(scalot_rrho_solution_summary(warm, &again) == SCALOT_STATUS_OK && again.passes <= 2, "rrho warm start: %zu passes",
+          again.passes);
+    scalot_rrho_solution_free(warm);
+
+    expect_error(scalot_rrho_problem_new(RRHO_X, RRHO_N, RRHO_Y, RRHO_M, RRHO_D, SCALOT_LAYOUT_ROW_MAJOR, NULL, NULL, 1.0,
+                                         SCALOT_RRHO_DEFAULT_FLOOR, 0.0, &problem),
+                 SCALOT_STATUS_INVALID_ARGUMENT, "rho", "rho = 1");
+    expect_error(scalot_rrho_problem_new(RRHO_X, RRHO_N, RRHO_X, RRHO_N, RRHO_D, SCALOT_LAYOUT_ROW_MAJOR, NULL, NULL, 1.5, 0.0,
+                                         0.0, &problem),
+                 SCALOT_STATUS_INVALID_ARGUMENT, "floor", "shared points without a floor");
+    double zero_mu[RRHO_N] = {0.5, 0.0, 0.5};
+    expect_error(scalot_rrho_problem_new(RRHO_X, RRHO_N, RRHO_Y, RRHO_M, RRHO_D, SCALOT_LAYOUT_ROW_MAJOR, zero_mu, NULL, 1.5,
+                                         SCALOT_RRHO_DEFAULT_FLOOR, 0.0, &problem),
+                 SCALOT_STATUS_INVALID_ARGUMENT, "mu", "a zero weight");
+    expect_error(scalot_rrho_options_set_engine(options, 7, 1e-3), SCALOT_STATUS_INVALID_ARGUMENT, "engine", "engine 7");
+    expect_error(scalot_rrho_options_set_method(options, SCALOT_RRHO_METHOD_SIGN_ASCENT, 0.0), SCALOT_STATUS_INVALID_ARGUMENT,
+                 "step", "step 0");
+    expect_error(scalot_rrho_solve(NULL, options, &cancelled), SCALOT_STATUS_NULL_POINTER, "problem", "NULL problem");
+    scalot_rrho_problem *awkward = NULL;
+    CHECK(scalot_rrho_problem_new(RRHO_X, RRHO_N, RRHO_Y, RRHO_M, RRHO_D, SCALOT_LAYOUT_ROW_MAJOR, NULL, NULL, 1.3,
+                                  SCALOT_RRHO_DEFAULT_FLOOR, 0.0, &awkward) == SCALOT_STATUS_OK,
+          "rrho at 1.3");
+    CHECK(scalot_rrho_options_set_warm_start(options, NULL, 0, NULL, 0) == SCALOT_STATUS_OK, "rrho clear warm start");
+    CHECK(scalot_rrho_options_set_engine(options, SCALOT_RRHO_ENGINE_TREE, 1e-3) == SCALOT_STATUS_OK, "rrho tree");
+    expect_error(scalot_rrho_solve(awkward, options, &cancelled), SCALOT_STATUS_UNSUPPORTED, "rho", "tree at rho 1.3");
+
+    scalot_rrho_problem_free(awkward);
+    scalot_rrho_problem_free(problem);
+    scalot_rrho_solution_free(solution);
+    scalot_rrho_options_free(options);
+    scalot_rrho_solution_free(NULL);
+}
+
 int main(void) {
     char version[32];
     snprintf(version, sizeof version, "%d.%d.%d", SCALOT_VERSION_MAJOR, SCALOT_VERSION_MINOR, SCALOT_VERSION_PATCH);
@@ -219,6 +297,7 @@ int main(void) {
     scalot_plan_free(column_major);
     check_errors();
     check_approximate_kernels();
+    check_rrho();
 
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
