@@ -328,6 +328,14 @@ typedef int (*scalot_progress_callback)(void *user_data, size_t iteration, doubl
  */
 typedef struct {
   /**
+   * Points of x (rows of gamma).
+   */
+  size_t n;
+  /**
+   * Points of y (columns of gamma).
+   */
+  size_t m;
+  /**
    * R_rho as the paper estimates it, (sum mu alpha - sum nu beta - penalty)^(1/rho): a lower bound.
    */
   double value;
@@ -870,7 +878,7 @@ scalot_status scalot_rrho_solve(const scalot_rrho_problem *problem,
 void scalot_rrho_solution_free(scalot_rrho_solution *solution);
 
 /**
- * Writes the value, bounds, errors and pass count.
+ * Writes the shape, value, bounds, errors and pass count.
  *
  * Statuses: OK; NULL_POINTER.
  */

@@ -38,6 +38,11 @@ enum class LandmarkRule : int {
   KMeans = SCALOT_LANDMARK_RULE_K_MEANS,
 };
 enum class Inverse : int { Eigen = SCALOT_INVERSE_EIGEN, Cholesky = SCALOT_INVERSE_CHOLESKY };
+enum class RrhoEngine : int { Exact = SCALOT_RRHO_ENGINE_EXACT, Tree = SCALOT_RRHO_ENGINE_TREE };
+enum class RrhoMethod : int {
+  BlockAscent = SCALOT_RRHO_METHOD_BLOCK_ASCENT,
+  SignAscent = SCALOT_RRHO_METHOD_SIGN_ASCENT
+};
 
 // A failed call: the status and the message scalot_last_error_message() gave on the failing thread.
 class Error : public std::runtime_error {
@@ -92,6 +97,33 @@ struct SparseOptionsDeleter {
 };
 struct NystromOptionsDeleter {
   void operator()(scalot_nystrom_options *o) const noexcept { scalot_nystrom_options_free(o); }
+};
+
+struct RrhoProblemDeleter {
+  void operator()(scalot_rrho_problem *p) const noexcept { scalot_rrho_problem_free(p); }
+};
+struct RrhoOptionsDeleter {
+  void operator()(scalot_rrho_options *o) const noexcept { scalot_rrho_options_free(o); }
+};
+struct RrhoSolutionDeleter {
+  void operator()(scalot_rrho_solution *s) const noexcept { scalot_rrho_solution_free(s); }
+};
+
+// A C++ progress callback behind the C one: (iteration or pass, error) -> keep going. An exception it
+// throws cancels the solve and is kept for the caller to rethrow.
+struct ProgressRelay {
+  std::function<bool(std::size_t, double)> callback;
+  std::exception_ptr exception;
+
+  static int trampoline(void *user_data, std::size_t iteration, double error) noexcept {
+    auto *relay = static_cast<ProgressRelay *>(user_data);
+    try {
+      return relay->callback(iteration, error) ? 0 : 1;
+    } catch (...) {
+      relay->exception = std::current_exception();
+      return 1;
+    }
+  }
 };
 
 // Two point clouds must share a layout and a dimension; `who` names the caller in the exception.
@@ -295,8 +327,8 @@ class SinkhornOptions {
   // is rethrown by solve().
   template <typename F>
   SinkhornOptions &progress(F callback) {
-    progress_ = std::make_shared<Progress>(Progress{std::move(callback), nullptr});
-    check(scalot_sinkhorn_options_set_progress_callback(get(), &SinkhornOptions::trampoline,
+    progress_ = std::make_shared<detail::ProgressRelay>(detail::ProgressRelay{std::move(callback), nullptr});
+    check(scalot_sinkhorn_options_set_progress_callback(get(), &detail::ProgressRelay::trampoline,
                                                         progress_.get()));
     return *this;
   }
@@ -309,23 +341,8 @@ class SinkhornOptions {
   }
 
  private:
-  struct Progress {
-    std::function<bool(std::size_t, double)> callback;
-    std::exception_ptr exception;
-  };
-
-  static int trampoline(void *user_data, std::size_t iteration, double error) noexcept {
-    auto *progress = static_cast<Progress *>(user_data);
-    try {
-      return progress->callback(iteration, error) ? 0 : 1;
-    } catch (...) {
-      progress->exception = std::current_exception();
-      return 1;
-    }
-  }
-
   std::unique_ptr<scalot_sinkhorn_options, detail::OptionsDeleter> handle_;
-  std::shared_ptr<Progress> progress_;
+  std::shared_ptr<detail::ProgressRelay> progress_;
 };
 
 // A solved transport plan. Queries never form the n x m matrix, except to_dense().
@@ -456,6 +473,155 @@ inline Plan sinkhorn(const Kernel &kernel, const std::vector<double> &a, const s
 inline Plan sinkhorn(const Kernel &kernel, const std::vector<double> &a, const std::vector<double> &b,
                      const SinkhornOptions &options) {
   return sinkhorn(kernel, a, b, &options);
+}
+
+// An R_rho problem (Charikar et al. 2023) between x (n x d) and y (m x d) with the Euclidean distance.
+// Empty weight vectors mean uniform weights; `floor` is the paper's sigma (0 turns it off).
+class RrhoProblem {
+ public:
+  RrhoProblem(const MatrixView &x, const MatrixView &y, double rho, const std::vector<double> &mu = {},
+              const std::vector<double> &nu = {}, double floor = SCALOT_RRHO_DEFAULT_FLOOR,
+              double granularity = 0.0) {
+    detail::same_shape(x, y, "RrhoProblem");
+    if ((!mu.empty() && mu.size() != x.rows) || (!nu.empty() && nu.size() != y.rows)) {
+      throw std::invalid_argument("RrhoProblem: a weight vector's length differs from its points'");
+    }
+    scalot_rrho_problem *out = nullptr;
+    check(scalot_rrho_problem_new(x.data, x.rows, y.data, y.rows, x.cols, static_cast<int>(x.layout),
+                                  mu.empty() ? nullptr : mu.data(), nu.empty() ? nullptr : nu.data(), rho,
+                                  floor, granularity, &out));
+    handle_.reset(out);
+  }
+
+  const scalot_rrho_problem *get() const noexcept { return handle_.get(); }
+
+ private:
+  std::unique_ptr<scalot_rrho_problem, detail::RrhoProblemDeleter> handle_;
+};
+
+// Options of an R_rho solve; setters validate at once and throw on a bad value.
+class RrhoOptions {
+ public:
+  RrhoOptions() {
+    scalot_rrho_options *out = nullptr;
+    check(scalot_rrho_options_new(&out));
+    handle_.reset(out);
+  }
+
+  RrhoOptions &tolerance(double value) {
+    check(scalot_rrho_options_set_tolerance(get(), value));
+    return *this;
+  }
+  RrhoOptions &max_passes(std::size_t value) {
+    check(scalot_rrho_options_set_max_passes(get(), value));
+    return *this;
+  }
+  // `accuracy` is the tree engine's bound on every marginal sum.
+  RrhoOptions &engine(RrhoEngine engine, double accuracy = 1e-3) {
+    check(scalot_rrho_options_set_engine(get(), static_cast<int>(engine), accuracy));
+    return *this;
+  }
+  // `step` is the sign ascent's lambda.
+  RrhoOptions &method(RrhoMethod method, double step = 1e-3) {
+    check(scalot_rrho_options_set_method(get(), static_cast<int>(method), step));
+    return *this;
+  }
+  // The vectors are copied; two empty vectors clear the warm start.
+  RrhoOptions &warm_start(const std::vector<double> &alpha, const std::vector<double> &beta) {
+    check(scalot_rrho_options_set_warm_start(get(), alpha.empty() ? nullptr : alpha.data(), alpha.size(),
+                                             beta.empty() ? nullptr : beta.data(), beta.size()));
+    return *this;
+  }
+  // As SinkhornOptions::progress, called with (passes, error) after every pass.
+  template <typename F>
+  RrhoOptions &progress(F callback) {
+    progress_ = std::make_shared<detail::ProgressRelay>(detail::ProgressRelay{std::move(callback), nullptr});
+    check(scalot_rrho_options_set_progress_callback(get(), &detail::ProgressRelay::trampoline, progress_.get()));
+    return *this;
+  }
+
+  scalot_rrho_options *get() const noexcept { return handle_.get(); }
+
+  std::exception_ptr take_callback_exception() const noexcept {
+    return progress_ ? std::exchange(progress_->exception, nullptr) : nullptr;
+  }
+
+ private:
+  std::unique_ptr<scalot_rrho_options, detail::RrhoOptionsDeleter> handle_;
+  std::shared_ptr<detail::ProgressRelay> progress_;
+};
+
+// A solved R_rho problem: value, certificate, potentials and the implicit plan gamma.
+class RrhoSolution {
+ public:
+  explicit RrhoSolution(scalot_rrho_solution *s) : handle_(s) {}
+
+  scalot_rrho_summary summary() const {
+    scalot_rrho_summary out{};
+    check(scalot_rrho_solution_summary(get(), &out));
+    return out;
+  }
+  double value() const { return summary().value; }
+
+  // alpha (length n) and beta (length m).
+  std::pair<std::vector<double>, std::vector<double>> potentials() const {
+    auto [n, m] = shape();
+    std::vector<double> alpha(n), beta(m);
+    check(scalot_rrho_solution_potentials(get(), alpha.data(), n, beta.data(), m));
+    return {std::move(alpha), std::move(beta)};
+  }
+  // gamma 1 and gamma^T 1.
+  std::pair<std::vector<double>, std::vector<double>> marginals() const {
+    auto [n, m] = shape();
+    std::vector<double> r(n), c(m);
+    check(scalot_rrho_solution_marginals(get(), r.data(), n, c.data(), m));
+    return {std::move(r), std::move(c)};
+  }
+  std::vector<double> apply(const std::vector<double> &v) const {
+    std::vector<double> out(shape().first);
+    check(scalot_rrho_solution_apply(get(), v.data(), v.size(), out.data(), out.size()));
+    return out;
+  }
+  std::vector<double> apply_transpose(const std::vector<double> &u) const {
+    std::vector<double> out(shape().second);
+    check(scalot_rrho_solution_apply_transpose(get(), u.data(), u.size(), out.data(), out.size()));
+    return out;
+  }
+  Plan::Coo top_k(std::size_t k) const {
+    const std::size_t len = shape().first * k;
+    Plan::Coo out{std::vector<std::size_t>(len), std::vector<std::size_t>(len), std::vector<double>(len)};
+    check(scalot_rrho_solution_top_k(get(), k, out.rows.data(), out.cols.data(), out.values.data(), len));
+    return out;
+  }
+
+  // (n, m).
+  std::pair<std::size_t, std::size_t> shape() const {
+    const scalot_rrho_summary s = summary();
+    return {s.n, s.m};
+  }
+
+  const scalot_rrho_solution *get() const noexcept { return handle_.get(); }
+
+ private:
+  std::unique_ptr<scalot_rrho_solution, detail::RrhoSolutionDeleter> handle_;
+};
+
+// Solves `problem`; `options` may be null for the defaults.
+inline RrhoSolution rrho(const RrhoProblem &problem, const RrhoOptions *options = nullptr) {
+  scalot_rrho_solution *out = nullptr;
+  const scalot_status status = scalot_rrho_solve(problem.get(), options ? options->get() : nullptr, &out);
+  if (options) {
+    if (std::exception_ptr thrown = options->take_callback_exception()) {
+      scalot_rrho_solution_free(out);
+      std::rethrow_exception(thrown);
+    }
+  }
+  check(status);
+  return RrhoSolution(out);
+}
+
+inline RrhoSolution rrho(const RrhoProblem &problem, const RrhoOptions &options) {
+  return rrho(problem, &options);
 }
 
 }  // namespace scalot

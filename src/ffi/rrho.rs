@@ -59,6 +59,10 @@ impl Handle for scalot_rrho_solution {
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct scalot_rrho_summary {
+    /// Points of x (rows of gamma).
+    pub n: usize,
+    /// Points of y (columns of gamma).
+    pub m: usize,
     /// R_rho as the paper estimates it, (sum mu alpha - sum nu beta - penalty)^(1/rho): a lower bound.
     pub value: f64,
     /// The dual objective g(alpha, beta), a lower bound of R_rho^rho.
@@ -303,7 +307,7 @@ pub extern "C" fn scalot_rrho_solution_free(solution: *mut scalot_rrho_solution)
     ffi_boundary!(() => { unsafe { free(solution) } })
 }
 
-/// Writes the value, bounds, errors and pass count.
+/// Writes the shape, value, bounds, errors and pass count.
 ///
 /// Statuses: OK; NULL_POINTER.
 #[no_mangle]
@@ -316,7 +320,10 @@ pub extern "C" fn scalot_rrho_solution_summary(
         let out = unsafe { out_param(out, "out") }?;
         let certificate = solution.certificate();
         let (alpha_error, beta_error) = solution.marginal_errors();
+        let (n, m) = solution.shape();
         out.write(scalot_rrho_summary {
+            n,
+            m,
             value: solution.value(),
             dual_value: certificate.dual_value,
             upper_bound: certificate.upper,

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "fixture_case.h"
+#include "rrho_case.h"
 #include "scalot.hpp"
 
 static int passed = 0, failed = 0;
@@ -219,10 +220,40 @@ static void nystrom_and_lcn_kernels() {
                SCALOT_STATUS_INVALID_ARGUMENT, "landmarks", "more landmarks than points");
 }
 
+static void rrho_solver() {
+  const scalot::MatrixView x{RRHO_X, RRHO_N, RRHO_D}, y{RRHO_Y, RRHO_M, RRHO_D};
+  const std::vector<double> mu(RRHO_MU, RRHO_MU + RRHO_N), nu(RRHO_NU, RRHO_NU + RRHO_M);
+  const scalot::RrhoProblem problem(x, y, 2.0, mu, nu, 0.0);
+  scalot::RrhoOptions options;
+  std::size_t passes = 0;
+  options.tolerance(1e-10).max_passes(100000).progress([&](std::size_t pass, double) {
+    passes = pass;
+    return true;
+  });
+  const scalot::RrhoSolution solution = scalot::rrho(problem, options);
+  const scalot_rrho_summary summary = solution.summary();
+  expect(summary.converged && passes == summary.passes, "rrho converged, progress seen");
+  expect(close(summary.value, RRHO_VALUE_AT_2, 1e-5), "rrho value against CVXPY");
+  expect(summary.value >= RRHO_EMD && summary.upper_bound >= RRHO_VALUE_AT_2, "rrho bounds");
+  const auto [rows, cols] = solution.marginals();
+  expect(close(rows[0], mu[0], 1e-8) && close(cols[1], nu[1], 1e-8), "rrho marginals");
+  const std::vector<double> ones(RRHO_M, 1.0);
+  expect(close(solution.apply(ones)[2], rows[2], 1e-12), "rrho apply");
+  expect(solution.top_k(2).rows.size() == 2 * RRHO_N, "rrho top k");
+  expect(solution.potentials().second.size() == RRHO_M, "rrho potentials");
+  scalot::RrhoOptions tree;
+  tree.engine(scalot::RrhoEngine::Tree, 1e-4).tolerance(1e-7);
+  expect(close(scalot::rrho(problem, tree).value(), RRHO_VALUE_AT_2, 1e-4), "rrho tree engine");
+  expect_error([&] { scalot::RrhoProblem(x, y, 1.0); }, SCALOT_STATUS_INVALID_ARGUMENT, "rho", "rho 1");
+  expect_error([&] { scalot::RrhoOptions().method(scalot::RrhoMethod::SignAscent, -1.0); },
+               SCALOT_STATUS_INVALID_ARGUMENT, "step", "negative step");
+}
+
 int main() {
   fixture_values();
   sparse_kernels();
   nystrom_and_lcn_kernels();
+  rrho_solver();
   options_and_callbacks();
   errors();
   std::printf("%d passed, %d failed\n", passed, failed);
