@@ -20,7 +20,8 @@ using LinearAlgebra: Transpose
 export ScalotError, Kernel, SinkhornOptions, SparseOptions, NystromOptions, Plan, sinkhorn,
        dense_kernel, dense_kernel_from_cost, sparse_kernel, nystrom_kernel, lcn_kernel,
        transport_cost, regularized_objective, dual_objective, marginal_error, potentials, marginals,
-       converged, iterations, mass, barycentric_projection, gradient_x, top_k, kernel_info
+       converged, iterations, mass, barycentric_projection, gradient_x, top_k, kernel_info,
+       RrhoProblem, RrhoOptions, RrhoSolution, rrho_problem, rrho, rrho_summary
 
 const libscalot = get(ENV, "SCALOT_LIB",
                       joinpath(@__DIR__, "..", "deps", "libscalot." * Libdl.dlext))
@@ -35,6 +36,9 @@ const KERNEL_KINDS = Dict(Cint(0) => :dense_stored_f64, Cint(1) => :dense_stored
                           Cint(5) => :lcn)
 const LANDMARK_RULES = Dict(:uniform => Cint(0), :kmeans_plus_plus => Cint(1), :kmeans => Cint(2))
 const INVERSES = Dict(:eigen => Cint(0), :cholesky => Cint(1))
+const RRHO_ENGINES = Dict(:exact => Cint(0), :tree => Cint(1))
+const RRHO_METHODS = Dict(:block_ascent => Cint(0), :sign_ascent => Cint(1))
+const RRHO_DEFAULT_FLOOR = 1e-3
 const STATUS_OK = Cint(0)
 const STATUS_CANCELLED = Cint(12)
 
@@ -227,8 +231,58 @@ function Base.close(p::Plan)
     nothing
 end
 
+"An R_ρ problem; see [`rrho_problem`](@ref)."
+mutable struct RrhoProblem
+    ptr::Ptr{Cvoid}
+    function RrhoProblem(ptr::Ptr{Cvoid})
+        p = new(ptr)
+        finalizer(close, p)
+    end
+end
+
+function Base.close(p::RrhoProblem)
+    p.ptr == C_NULL || ccall((:scalot_rrho_problem_free, libscalot), Cvoid, (Ptr{Cvoid},), p.ptr)
+    p.ptr = C_NULL
+    nothing
+end
+
+"A solved R_ρ problem; see [`rrho`](@ref)."
+mutable struct RrhoSolution
+    ptr::Ptr{Cvoid}
+    function RrhoSolution(ptr::Ptr{Cvoid})
+        s = new(ptr)
+        finalizer(close, s)
+    end
+end
+
+function Base.close(s::RrhoSolution)
+    s.ptr == C_NULL || ccall((:scalot_rrho_solution_free, libscalot), Cvoid, (Ptr{Cvoid},), s.ptr)
+    s.ptr = C_NULL
+    nothing
+end
+
+"Options of an R_rho solve; see [`RrhoOptions(; kwargs...)`](@ref)."
+mutable struct RrhoOptions
+    ptr::Ptr{Cvoid}
+    progress::Any  # keeps the Julia callback alive while the handle points at it
+    function RrhoOptions()
+        out = Ref{Ptr{Cvoid}}(C_NULL)
+        check(ccall((:scalot_rrho_options_new, libscalot), Cint, (Ptr{Ptr{Cvoid}},), out))
+        o = new(out[], nothing)
+        finalizer(close, o)
+    end
+end
+
+function Base.close(o::RrhoOptions)
+    o.ptr == C_NULL || ccall((:scalot_rrho_options_free, libscalot), Cvoid, (Ptr{Cvoid},), o.ptr)
+    o.ptr = C_NULL
+    o.progress = nothing
+    nothing
+end
+
 # A closed handle becomes NULL, which the library refuses with SCALOT_STATUS_NULL_POINTER.
-const Handle = Union{Kernel,SinkhornOptions,SparseOptions,NystromOptions,Plan}
+const Handle = Union{Kernel,SinkhornOptions,SparseOptions,NystromOptions,Plan,RrhoProblem,RrhoOptions,
+                     RrhoSolution}
 Base.cconvert(::Type{Ptr{Cvoid}}, h::Handle) = h
 Base.unsafe_convert(::Type{Ptr{Cvoid}}, h::Handle) = h.ptr
 
@@ -639,6 +693,172 @@ function Base.show(io::IO, p::Plan)
         print(io, "Scalot.Plan($n×$m, converged = $(converged(p)), iterations = $(iterations(p)), ",
               "cost = $(transport_cost(p)))")
     end
+end
+
+# --- R_rho ------------------------------------------------------------------------------------------
+
+"""
+    rrho_problem(x, y; rho, mu = nothing, nu = nothing, floor = 1e-3, granularity = 0, dims = 1)
+
+The R_ρ problem (Charikar et al. 2023) between the points of `x` and `y` with weights `mu`, `nu`
+(uniform when `nothing`, normalised to unit mass), `rho` in (1, 2], the Euclidean distance. `floor` is the
+paper's σ: every distance becomes √(d² + (σr)²), r bounding the diameter (0 turns it off; then x and y
+must share no point). `granularity` g drops weights below g/n and renormalises.
+"""
+function rrho_problem(x::AbstractMatrix, y::AbstractMatrix; rho::Real, mu = nothing, nu = nothing,
+                      floor::Real = RRHO_DEFAULT_FLOOR, granularity::Real = 0, dims::Integer = 1)
+    xs, n, ys, m, d, layout, _ = clouds(x, y, dims, :euclidean)
+    muv, _ = weights(mu, n)
+    nuv, _ = weights(nu, m)
+    mu === nothing || length(muv) == n || throw(DimensionMismatch("mu has $(length(muv)) weights, x $n points"))
+    nu === nothing || length(nuv) == m || throw(DimensionMismatch("nu has $(length(nuv)) weights, y $m points"))
+    out = Ref{Ptr{Cvoid}}(C_NULL)
+    GC.@preserve xs ys muv nuv begin
+        check(ccall((:scalot_rrho_problem_new, libscalot), Cint,
+                    (Ptr{Cdouble}, Csize_t, Ptr{Cdouble}, Csize_t, Csize_t, Cint, Ptr{Cdouble},
+                     Ptr{Cdouble}, Cdouble, Cdouble, Cdouble, Ptr{Ptr{Cvoid}}),
+                    xs, n, ys, m, d, layout, muv, nuv, rho, floor, granularity, out))
+    end
+    RrhoProblem(out[])
+end
+
+"""
+    RrhoOptions(; tol, max_passes, engine = :exact, accuracy = 1e-3, method = :block_ascent,
+                step = 1e-3, warm_start, progress)
+
+- `tol`: both marginal errors below it stop the solve; default 1e-6.
+- `max_passes`: pass limit; default 1000.
+- `engine`: `:exact` or `:tree` (every marginal sum within `accuracy`; needs ρ = 1 + 1/k).
+- `method`: `:block_ascent` or the paper's `:sign_ascent` with step `step`.
+- `warm_start`: `(alpha, beta)`.
+- `progress`: `(pass, error) -> Bool`; `false` cancels.
+"""
+function RrhoOptions(; tol = nothing, max_passes = nothing, engine::Symbol = :exact,
+                     accuracy::Real = 1e-3, method::Symbol = :block_ascent, step::Real = 1e-3,
+                     warm_start = nothing, progress = nothing)
+    o = RrhoOptions()
+    tol === nothing || check(ccall((:scalot_rrho_options_set_tolerance, libscalot), Cint,
+                                   (Ptr{Cvoid}, Cdouble), o, tol))
+    max_passes === nothing || check(ccall((:scalot_rrho_options_set_max_passes, libscalot), Cint,
+                                          (Ptr{Cvoid}, Csize_t), o, max_passes))
+    haskey(RRHO_ENGINES, engine) || throw(ArgumentError("engine must be one of $(collect(keys(RRHO_ENGINES)))"))
+    check(ccall((:scalot_rrho_options_set_engine, libscalot), Cint, (Ptr{Cvoid}, Cint, Cdouble),
+                o, RRHO_ENGINES[engine], accuracy))
+    haskey(RRHO_METHODS, method) || throw(ArgumentError("method must be one of $(collect(keys(RRHO_METHODS)))"))
+    check(ccall((:scalot_rrho_options_set_method, libscalot), Cint, (Ptr{Cvoid}, Cint, Cdouble),
+                o, RRHO_METHODS[method], step))
+    if warm_start !== nothing
+        a, b = Vector{Float64}(warm_start[1]), Vector{Float64}(warm_start[2])
+        check(ccall((:scalot_rrho_options_set_warm_start, libscalot), Cint,
+                    (Ptr{Cvoid}, Ptr{Cdouble}, Csize_t, Ptr{Cdouble}, Csize_t), o, a, length(a), b, length(b)))
+    end
+    if progress !== nothing
+        o.progress = progress
+        trampoline = @cfunction(progress_trampoline, Cint, (Ptr{Cvoid}, Csize_t, Cdouble))
+        check(ccall((:scalot_rrho_options_set_progress_callback, libscalot), Cint,
+                    (Ptr{Cvoid}, Ptr{Cvoid}, Ptr{Cvoid}), o, trampoline, pointer_from_objref(progress)))
+    end
+    o
+end
+
+"""
+    rrho(problem; options = RrhoOptions()) -> RrhoSolution
+    rrho(x, y; rho, mu, nu, floor, granularity, dims, kwargs...) -> RrhoSolution
+
+Solves R_ρ on its dual; further keywords go to [`RrhoOptions`](@ref).
+"""
+function rrho(problem::RrhoProblem; options::RrhoOptions = RrhoOptions())
+    out = Ref{Ptr{Cvoid}}(C_NULL)
+    GC.@preserve options begin
+        check(ccall((:scalot_rrho_solve, libscalot), Cint, (Ptr{Cvoid}, Ptr{Cvoid}, Ptr{Ptr{Cvoid}}),
+                    problem, options, out))
+    end
+    RrhoSolution(out[])
+end
+
+function rrho(x::AbstractMatrix, y::AbstractMatrix; rho::Real, mu = nothing, nu = nothing,
+              floor::Real = RRHO_DEFAULT_FLOOR, granularity::Real = 0, dims::Integer = 1, kwargs...)
+    problem = rrho_problem(x, y; rho = rho, mu = mu, nu = nu, floor = floor, granularity = granularity,
+                           dims = dims)
+    rrho(problem; options = RrhoOptions(; kwargs...))
+end
+
+struct RrhoSummary
+    n::Csize_t
+    m::Csize_t
+    value::Cdouble
+    dual_value::Cdouble
+    upper_bound::Cdouble
+    alpha_error::Cdouble
+    beta_error::Cdouble
+    passes::Csize_t
+    converged::Bool
+end
+
+"""
+    rrho_summary(s) -> NamedTuple
+
+The value R_ρ (a certified lower bound), the dual value, a certified upper bound, both marginal errors,
+the passes and whether the solve converged.
+"""
+function rrho_summary(s::RrhoSolution)
+    out = Ref{RrhoSummary}()
+    check(ccall((:scalot_rrho_solution_summary, libscalot), Cint, (Ptr{Cvoid}, Ptr{RrhoSummary}), s, out))
+    r = out[]
+    (n = Int(r.n), m = Int(r.m), value = r.value, dual_value = r.dual_value, upper_bound = r.upper_bound,
+     alpha_error = r.alpha_error, beta_error = r.beta_error, passes = Int(r.passes), converged = r.converged)
+end
+
+Base.size(s::RrhoSolution) = (r = rrho_summary(s); (r.n, r.m))
+
+function potentials(s::RrhoSolution)
+    n, m = size(s)
+    alpha, beta = Vector{Float64}(undef, n), Vector{Float64}(undef, m)
+    check(ccall((:scalot_rrho_solution_potentials, libscalot), Cint,
+                (Ptr{Cvoid}, Ptr{Cdouble}, Csize_t, Ptr{Cdouble}, Csize_t), s, alpha, n, beta, m))
+    (alpha, beta)
+end
+
+function marginals(s::RrhoSolution)
+    n, m = size(s)
+    rows, cols = Vector{Float64}(undef, n), Vector{Float64}(undef, m)
+    check(ccall((:scalot_rrho_solution_marginals, libscalot), Cint,
+                (Ptr{Cvoid}, Ptr{Cdouble}, Csize_t, Ptr{Cdouble}, Csize_t), s, rows, n, cols, m))
+    (rows, cols)
+end
+
+"γ v for the implicit R_ρ plan γ."
+function Base.:*(s::RrhoSolution, v::AbstractVector)
+    n, m = size(s)
+    vv = Vector{Float64}(v)
+    out = Vector{Float64}(undef, n)
+    check(ccall((:scalot_rrho_solution_apply, libscalot), Cint,
+                (Ptr{Cvoid}, Ptr{Cdouble}, Csize_t, Ptr{Cdouble}, Csize_t), s, vv, length(vv), out, n))
+    out
+end
+
+"`transpose(γ) * u` for the implicit R_ρ plan γ."
+function Base.:*(t::Transpose{<:Any,RrhoSolution}, u::AbstractVector)
+    s = parent(t)
+    n, m = size(s)
+    uv = Vector{Float64}(u)
+    out = Vector{Float64}(undef, m)
+    check(ccall((:scalot_rrho_solution_apply_transpose, libscalot), Cint,
+                (Ptr{Cvoid}, Ptr{Cdouble}, Csize_t, Ptr{Cdouble}, Csize_t), s, uv, length(uv), out, m))
+    out
+end
+
+Base.transpose(s::RrhoSolution) = Transpose(s)
+
+function top_k(s::RrhoSolution, k::Integer)
+    n, _ = size(s)
+    len = n * k
+    rows, cols = Vector{Csize_t}(undef, len), Vector{Csize_t}(undef, len)
+    values = Vector{Float64}(undef, len)
+    check(ccall((:scalot_rrho_solution_top_k, libscalot), Cint,
+                (Ptr{Cvoid}, Csize_t, Ptr{Csize_t}, Ptr{Csize_t}, Ptr{Cdouble}, Csize_t),
+                s, k, rows, cols, values, len))
+    (Int.(rows) .+ 1, Int.(cols) .+ 1, values)
 end
 
 end # module
