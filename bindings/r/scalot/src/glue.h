@@ -14,7 +14,10 @@ typedef enum {
     HANDLE_PLAN,
     HANDLE_OPTIONS,
     HANDLE_SPARSE_OPTIONS,
-    HANDLE_NYSTROM_OPTIONS
+    HANDLE_NYSTROM_OPTIONS,
+    HANDLE_RRHO_PROBLEM,
+    HANDLE_RRHO_OPTIONS,
+    HANDLE_RRHO_SOLUTION
 } handle_kind;
 
 /* An empty external pointer for a handle of `kind`, its finalizer already registered. Made before the
@@ -47,5 +50,19 @@ const double *doubles_or_null(SEXP value, const char *argument);
  * unprotected external pointer that owns the configured options (released at once on a bad setting). */
 SEXP sparse_options_handle(SEXP pairs);
 SEXP nystrom_options_handle(SEXP control);
+
+/* What the progress callback shares with the solve that installed it: an R function(iteration, error)
+ * or R_NilValue, the last report, and whether R asked to stop. */
+typedef struct {
+    SEXP progress;
+    size_t iteration;
+    double error;
+    int continue_solve;
+    int interrupted;
+} progress_context;
+
+/* The C progress callback of every solve: checks for Ctrl-C and calls the R function, neither of which
+ * can jump across the library's frames. */
+int progress_callback(void *user_data, size_t iteration, double error);
 
 #endif

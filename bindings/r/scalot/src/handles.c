@@ -4,7 +4,8 @@
 #include "glue.h"
 
 static const char *const handle_names[] = {"scalot_kernel", "scalot_plan", "scalot_sinkhorn_options",
-                                            "scalot_sparse_options", "scalot_nystrom_options"};
+                                            "scalot_sparse_options", "scalot_nystrom_options",
+                                            "scalot_rrho_problem", "scalot_rrho_options", "scalot_rrho_solution"};
 
 static void release_address(void *address, handle_kind kind) {
     switch (kind) {
@@ -23,12 +24,21 @@ static void release_address(void *address, handle_kind kind) {
     case HANDLE_NYSTROM_OPTIONS:
         scalot_nystrom_options_free(address);
         break;
+    case HANDLE_RRHO_PROBLEM:
+        scalot_rrho_problem_free(address);
+        break;
+    case HANDLE_RRHO_OPTIONS:
+        scalot_rrho_options_free(address);
+        break;
+    case HANDLE_RRHO_SOLUTION:
+        scalot_rrho_solution_free(address);
+        break;
     }
 }
 
 static handle_kind kind_of(SEXP handle) {
     SEXP tag = R_ExternalPtrTag(handle);
-    for (int kind = HANDLE_KERNEL; kind <= HANDLE_NYSTROM_OPTIONS; ++kind) {
+    for (int kind = HANDLE_KERNEL; kind <= HANDLE_RRHO_SOLUTION; ++kind) {
         if (tag == Rf_install(handle_names[kind])) {
             return (handle_kind)kind;
         }

@@ -33,6 +33,12 @@ SEXP scalot_r_plan_barycentric_projection(SEXP, SEXP);
 SEXP scalot_r_plan_gradient_x(SEXP, SEXP);
 SEXP scalot_r_plan_to_dense(SEXP);
 SEXP scalot_r_plan_top_k(SEXP, SEXP);
+SEXP scalot_r_rrho_solve(SEXP, SEXP, SEXP, SEXP, SEXP, SEXP, SEXP);
+SEXP scalot_r_rrho_summary(SEXP);
+SEXP scalot_r_rrho_potentials(SEXP);
+SEXP scalot_r_rrho_marginals(SEXP);
+SEXP scalot_r_rrho_apply(SEXP, SEXP, SEXP);
+SEXP scalot_r_rrho_top_k(SEXP, SEXP);
 
 #define ENTRY(name, arity) {#name, (DL_FUNC)&name, arity}
 
@@ -67,6 +73,12 @@ static const R_CallMethodDef call_methods[] = {
     ENTRY(scalot_r_plan_gradient_x, 2),
     ENTRY(scalot_r_plan_to_dense, 1),
     ENTRY(scalot_r_plan_top_k, 2),
+    ENTRY(scalot_r_rrho_solve, 7),
+    ENTRY(scalot_r_rrho_summary, 1),
+    ENTRY(scalot_r_rrho_potentials, 1),
+    ENTRY(scalot_r_rrho_marginals, 1),
+    ENTRY(scalot_r_rrho_apply, 3),
+    ENTRY(scalot_r_rrho_top_k, 2),
     {NULL, NULL, 0},
 };
 

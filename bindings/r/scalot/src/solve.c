@@ -14,15 +14,6 @@ typedef struct {
     SEXP progress;                       /* function(iteration, error), or R_NilValue. */
 } control;
 
-/* What the progress callback shares with the solve that installed it. */
-typedef struct {
-    SEXP progress; /* An R function(iteration, error), or R_NilValue. */
-    size_t iteration;
-    double error;
-    int continue_solve;
-    int interrupted;
-} progress_context;
-
 static SEXP element(SEXP list, const char *name) {
     SEXP names = Rf_getAttrib(list, R_NamesSymbol);
     if (names == R_NilValue) {
@@ -99,7 +90,7 @@ static void progress_step(void *data) {
     UNPROTECT(1);
 }
 
-static int progress_callback(void *user_data, size_t iteration, double error) {
+int progress_callback(void *user_data, size_t iteration, double error) {
     progress_context *context = user_data;
     context->iteration = iteration;
     context->error = error;
