@@ -38,7 +38,12 @@ fn query<T>(
 }
 
 /// Checks a caller's length against the plan's.
-fn expect_len(arg: &'static str, found: usize, expected: usize, what: &str) -> Result<()> {
+pub(super) fn expect_len(
+    arg: &'static str,
+    found: usize,
+    expected: usize,
+    what: &str,
+) -> Result<()> {
     if found == expected {
         Ok(())
     } else {

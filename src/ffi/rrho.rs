@@ -9,6 +9,7 @@ use super::handles::{
     borrow, borrow_mut, free, input, into_handle, optional_input, out_param, output, Handle,
 };
 use super::kernel::two_clouds;
+use super::plan::expect_len;
 use super::sinkhorn::scalot_progress_callback;
 use crate::error::{checked_product, Error, Result};
 use crate::relaxation::{self, Preprocessing, RrhoOptions, RrhoProblem, RrhoSolution};
@@ -334,14 +335,6 @@ pub extern "C" fn scalot_rrho_solution_summary(
         });
         Ok(())
     })
-}
-
-fn expect_len(arg: &'static str, found: usize, expected: usize, what: &str) -> Result<()> {
-    if found == expected {
-        Ok(())
-    } else {
-        Err(Error::mismatch(arg, format!("{expected} ({what})"), found))
-    }
 }
 
 /// Copies the dual potentials alpha (length n) and beta (length m).

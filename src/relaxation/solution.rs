@@ -9,6 +9,7 @@ use super::engine::Side;
 use super::oriented::{row_weights, DualPoint};
 use super::problem::RrhoProblem;
 use crate::error::{checked_product, Error, Result};
+use crate::numeric::largest::largest_k;
 use crate::threads;
 
 #[derive(Debug, Clone)]
@@ -162,22 +163,13 @@ impl RrhoSolution {
             ));
         }
         let len = checked_product("n x k", n, k)?;
-        for (arg, found) in [
-            ("rows", rows.len()),
-            ("cols", cols.len()),
-            ("values", values.len()),
-        ] {
-            crate::error::ensure_len(arg, &vec![(); found], len)?;
-        }
+        crate::error::ensure_len("rows", rows, len)?;
+        crate::error::ensure_len("cols", cols, len)?;
+        crate::error::ensure_len("values", values, len)?;
         let best = self.map_plan_rows(Side::X, &|_, row| {
-            let mut order: Vec<usize> = (0..row.len()).collect();
-            let by_value = |p: &usize, q: &usize| row[*q].total_cmp(&row[*p]).then(p.cmp(q));
-            if k < order.len() {
-                order.select_nth_unstable_by(k - 1, by_value);
-                order.truncate(k);
-            }
-            order.sort_by(by_value);
-            order.into_iter().map(|j| (j, row[j])).collect::<Vec<_>>()
+            let mut order = vec![0; row.len()];
+            largest_k(row, k, &mut order);
+            order[..k].iter().map(|&j| (j, row[j])).collect::<Vec<_>>()
         });
         for (i, entries) in best.into_iter().enumerate() {
             for (r, (j, value)) in entries.into_iter().enumerate() {

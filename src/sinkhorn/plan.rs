@@ -8,6 +8,7 @@ use rayon::prelude::*;
 use crate::error::{Error, Result};
 use crate::geometry::{dot, Cost, Layout, Weights};
 use crate::kernel::{Gibbs, Kernel};
+use crate::numeric::largest::largest_k;
 use crate::numeric::parallel::min_rows_per_task;
 use crate::threads;
 
@@ -416,13 +417,7 @@ impl TransportPlan {
                     || (vec![0.0; m], (0..m).collect::<Vec<usize>>()),
                     |(row, order), (i, ((r, c), v))| {
                         self.plan_row(i, row);
-                        order.iter_mut().enumerate().for_each(|(j, o)| *o = j);
-                        let by_value =
-                            |p: &usize, q: &usize| row[*q].total_cmp(&row[*p]).then(p.cmp(q));
-                        if k < m {
-                            order.select_nth_unstable_by(k - 1, by_value);
-                        }
-                        order[..k].sort_unstable_by(by_value);
+                        largest_k(row, k, order);
                         for (slot, &j) in order[..k].iter().enumerate() {
                             r[slot] = i;
                             c[slot] = j;
