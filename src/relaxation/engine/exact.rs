@@ -66,12 +66,13 @@ impl<'a> ExactSums<'a> {
                 let range = tile * TILE..((tile + 1) * TILE).min(n);
                 let block = &rows.as_slice()[range.start * d..range.end * d];
                 let block = MatRef::from_row_major_slice(block, range.len(), d);
-                let mut inner = Mat::<f64>::zeros(range.len(), m);
+                // Column r of `inner` is row i's inner products with every column point, contiguous.
+                let mut inner = Mat::<f64>::zeros(m, range.len());
                 matmul(
                     inner.as_mut(),
                     Accum::Replace,
-                    block,
-                    columns.transpose(),
+                    columns,
+                    block.transpose(),
                     1.0,
                     Par::Seq,
                 );
@@ -79,13 +80,20 @@ impl<'a> ExactSums<'a> {
                 range
                     .enumerate()
                     .map(|(r, i)| {
-                        for (j, slot) in inverse.iter_mut().enumerate() {
-                            let scale = row_norms[i] + col_norms[j];
-                            let mut sq = scale - 2.0 * inner[(r, j)];
-                            if sq <= CANCELLATION * scale {
-                                sq = Cost::SqEuclidean.eval(rows.point(i), cols.point(j));
-                            }
+                        let products = inner.col(r).try_as_col_major().unwrap().as_slice();
+                        // Branch-free so that it vectorises; the rare cancelled pairs are redone below.
+                        for ((slot, &product), &norm) in
+                            inverse.iter_mut().zip(products).zip(col_norms)
+                        {
+                            let sq = (row_norms[i] + norm - 2.0 * product).max(0.0);
                             *slot = 1.0 / (sq + floor_sq).sqrt();
+                        }
+                        for (j, (slot, &product)) in inverse.iter_mut().zip(products).enumerate() {
+                            let scale = row_norms[i] + col_norms[j];
+                            if scale - 2.0 * product <= CANCELLATION * scale {
+                                let sq = Cost::SqEuclidean.eval(rows.point(i), cols.point(j));
+                                *slot = 1.0 / (sq + floor_sq).sqrt();
+                            }
                         }
                         visit(i, &inverse)
                     })
