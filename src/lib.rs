@@ -3,6 +3,7 @@
 //! The Rust API mirrors the C one: build a [`kernel::Kernel`], solve with [`sinkhorn::solve`], and query the
 //! [`sinkhorn::TransportPlan`]; or pose an [`RrhoProblem`] and [`relaxation::solve`] it. The conventions (plan, potentials, objectives) are those of the C header.
 
+pub mod align;
 mod cluster;
 pub mod error;
 pub mod ffi;
@@ -13,6 +14,7 @@ pub mod relaxation;
 pub mod sinkhorn;
 pub mod threads;
 
+pub use align::{align, AlignKernel, AlignOptions, Alignment, Initial};
 pub use error::{Error, Result};
 pub use geometry::{Cost, Layout, PointCloud, Weights};
 pub use kernel::dense::{DenseKernel, DenseMode};

@@ -284,8 +284,8 @@ impl TransportPlan {
             .for_each(|(o, s)| *o *= s);
     }
 
-    /// `P Y` for the kernel's target points Y, n×d row-major.
-    fn plan_times_targets(&self) -> Result<(Vec<f64>, usize)> {
+    /// `P Y` for the kernel's target points Y, n×d row-major, with d.
+    pub fn plan_times_targets(&self) -> Result<(Vec<f64>, usize)> {
         let (_, y, _) = self.points("the barycentric projection")?;
         let d = y.dim();
         let scaled: Vec<f64> = y
