@@ -5,50 +5,63 @@ use std::ops::Range;
 
 use rayon::prelude::*;
 
-use super::source::{fill_costs, CostSource};
+use super::source::CostSource;
+use super::tile::fill_cost_tile;
 use crate::numeric::logsumexp::LogSumExp;
 use crate::numeric::parallel::min_rows_per_task;
 
+/// Columns of the other side per tile.
 const BLOCK: usize = 512;
+/// Lines per tile: enough that the tile's product amortises reading the block of the other side.
+const LINES: usize = 64;
 
-/// Fills `buf` with the costs of line `l` at the given range of the other side.
-type LineCosts<'a> = dyn Fn(usize, Range<usize>, &mut [f64]) + Sync + 'a;
+/// Fills `buf` (row-major) with the costs of a range of lines against a range of the other side.
+type TileCosts<'a> = dyn Fn(Range<usize>, Range<usize>, &mut [f64]) + Sync + 'a;
 
 /// `out_i = log Σ_j exp(v_j − C_ij/ε)`.
 pub(crate) fn log_rows(source: &CostSource, epsilon: f64, v: &[f64], out: &mut [f64]) {
-    log_lines(epsilon, v, out, &|i, cols, buf| source.row(i, cols, buf));
+    log_lines(epsilon, v, out, &|rows, cols, buf| {
+        source.tile(rows, cols, buf)
+    });
 }
 
 /// `out_j = log Σ_i exp(u_i − C_ij/ε)`.
 pub(crate) fn log_columns(source: &CostSource, epsilon: f64, u: &[f64], out: &mut [f64]) {
     match source {
-        CostSource::Points { x, y, cost } => log_lines(epsilon, u, out, &|j, rows, buf| {
-            fill_costs(*cost, y.point(j), x, rows, buf)
+        // Every supported cost is symmetric: the columns are the rows of the swapped clouds.
+        CostSource::Points { x, y, cost } => log_lines(epsilon, u, out, &|cols, rows, buf| {
+            fill_cost_tile(*cost, (y, cols), (x, rows), buf)
         }),
         CostSource::Matrix { values, n, m } => log_matrix_columns(values, *n, *m, epsilon, u, out),
     }
 }
 
-/// `out_l = log Σ_k exp(w_k − c(l, k)/ε)`, where `costs(l, range, buf)` fills a block of line l.
-fn log_lines(epsilon: f64, w: &[f64], out: &mut [f64], costs: &LineCosts<'_>) {
+/// `out_l = log Σ_k exp(w_k − c(l, k)/ε)`, where `costs(lines, range, buf)` fills a tile.
+fn log_lines(epsilon: f64, w: &[f64], out: &mut [f64], costs: &TileCosts<'_>) {
     let len = w.len();
-    out.par_iter_mut()
-        .with_min_len(min_rows_per_task(len))
+    out.par_chunks_mut(LINES)
+        .with_min_len(min_rows_per_task(len * LINES))
         .enumerate()
         .for_each_init(
-            || vec![0.0; BLOCK.min(len)],
-            |buf, (line, value)| {
-                let mut acc = LogSumExp::default();
+            || vec![0.0; LINES * BLOCK.min(len)],
+            |buf, (group, values)| {
+                let first = group * LINES;
+                let mut accs = [LogSumExp::default(); LINES];
                 for start in (0..len).step_by(BLOCK) {
                     let end = (start + BLOCK).min(len);
-                    let block = &mut buf[..end - start];
-                    costs(line, start..end, block);
-                    for (z, &wk) in block.iter_mut().zip(&w[start..end]) {
-                        *z = wk - *z / epsilon;
+                    let width = end - start;
+                    let tile = &mut buf[..values.len() * width];
+                    costs(first..first + values.len(), start..end, tile);
+                    for (line, acc) in tile.chunks_exact_mut(width).zip(accs.iter_mut()) {
+                        for (z, &wk) in line.iter_mut().zip(&w[start..end]) {
+                            *z = wk - *z / epsilon;
+                        }
+                        acc.add_block(line);
                     }
-                    acc.add_block(block);
                 }
-                *value = acc.value();
+                for (value, acc) in values.iter_mut().zip(&accs) {
+                    *value = acc.value();
+                }
             },
         );
 }

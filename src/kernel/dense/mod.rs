@@ -10,6 +10,7 @@ mod log_domain;
 mod online;
 mod source;
 mod stored;
+mod tile;
 
 use std::sync::Arc;
 

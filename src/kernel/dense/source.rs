@@ -2,6 +2,7 @@
 
 use std::ops::Range;
 
+use super::tile::fill_cost_tile;
 use crate::geometry::{Cost, Points};
 
 #[derive(Debug)]
@@ -31,6 +32,19 @@ impl CostSource {
         match self {
             CostSource::Points { x, y, .. } => x.bytes() + y.bytes(),
             CostSource::Matrix { values, .. } => std::mem::size_of_val(values.as_slice()),
+        }
+    }
+
+    /// The tile C[rows, cols] into `out`, row-major.
+    pub fn tile(&self, rows: Range<usize>, cols: Range<usize>, out: &mut [f64]) {
+        match self {
+            CostSource::Points { x, y, cost } => fill_cost_tile(*cost, (x, rows), (y, cols), out),
+            CostSource::Matrix { values, m, .. } => {
+                let width = cols.len();
+                for (line, i) in out.chunks_exact_mut(width).zip(rows) {
+                    line.copy_from_slice(&values[i * m + cols.start..i * m + cols.end]);
+                }
+            }
         }
     }
 
