@@ -232,6 +232,33 @@ typedef enum {
 } scalot_rrho_method;
 
 /**
+ * The kernel every alignment step runs Sinkhorn on.
+ */
+typedef enum {
+  /**
+   * Full dense Sinkhorn (the paper's "Full Sinkhorn"); its storage from `dense_mode`.
+   */
+  SCALOT_ALIGN_KERNEL_DENSE = 0,
+  /**
+   * Sparse Sinkhorn on the pairs of a scalot_sparse_options.
+   */
+  SCALOT_ALIGN_KERNEL_SPARSE = 1,
+  /**
+   * Nystrom Sinkhorn on the landmarks of a scalot_nystrom_options.
+   */
+  SCALOT_ALIGN_KERNEL_NYSTROM = 2,
+  /**
+   * LCN-Sinkhorn: both.
+   */
+  SCALOT_ALIGN_KERNEL_LCN = 3,
+} scalot_align_kernel;
+
+/**
+ * Options of an alignment. Not thread-safe: do not change an options handle while an alignment reads it.
+ */
+typedef struct scalot_align_options scalot_align_options;
+
+/**
  * An entropic kernel K = exp(-C/eps). Immutable: it may be used by any number of threads and solves at
  * once. Plans keep their kernel alive, so it may be freed while plans that use it live on.
  */
@@ -282,6 +309,33 @@ typedef struct scalot_sinkhorn_options scalot_sinkhorn_options;
 typedef struct scalot_sparse_options scalot_sparse_options;
 
 /**
+ * Called on the thread that called scalot_sinkhorn_solve, every check interval: `iteration` is the
+ * number of iterations done, `error` the stopping rule's current value. Return 0 to continue, non-zero to
+ * cancel (the solve then returns SCALOT_STATUS_CANCELLED). R uses this for Ctrl-C, Julia for interrupts.
+ * The callback must not free the kernel or options of the running solve.
+ */
+typedef int (*scalot_progress_callback)(void *user_data, size_t iteration, double error);
+
+/**
+ * Precision@1 of an alignment's retrieval, over the distinct source points of the given pairs.
+ */
+typedef struct {
+  /**
+   * Ranked by cosine similarity between x_i and R y_j.
+   */
+  double nearest_neighbour;
+  /**
+   * Ranked by CSLS (Conneau et al. 2018): 2 cos(x, R y) - r_T(x) - r_S(R y), r the mean cosine of
+   * the k nearest points of the other side; it discounts hubs.
+   */
+  double csls;
+  /**
+   * Distinct source points evaluated.
+   */
+  size_t queries;
+} scalot_retrieval;
+
+/**
  * Facts about a kernel.
  */
 typedef struct {
@@ -314,14 +368,6 @@ typedef struct {
    */
   size_t bytes;
 } scalot_kernel_properties;
-
-/**
- * Called on the thread that called scalot_sinkhorn_solve, every check interval: `iteration` is the
- * number of iterations done, `error` the stopping rule's current value. Return 0 to continue, non-zero to
- * cancel (the solve then returns SCALOT_STATUS_CANCELLED). R uses this for Ctrl-C, Julia for interrupts.
- * The callback must not free the kernel or options of the running solve.
- */
-typedef int (*scalot_progress_callback)(void *user_data, size_t iteration, double error);
 
 /**
  * What a solve found.
@@ -369,6 +415,160 @@ typedef struct {
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+/**
+ * Creates options with the LCN paper's protocol: dense stored-f32 kernel, epsilon 0.05, 10 Sinkhorn
+ * iterations per step, 300 steps, learning rate 500 halved every 100 steps, the identity as start, no
+ * callback.
+ *
+ * Statuses: OK; NULL_POINTER (out).
+ */
+scalot_status scalot_align_options_new(scalot_align_options **out);
+
+/**
+ * Releases options; NULL is a no-op.
+ */
+void scalot_align_options_free(scalot_align_options *options);
+
+/**
+ * Chooses the kernel every step runs Sinkhorn on (a scalot_align_kernel), rebuilt at every step for
+ * (X, Y R^T) since the rotated targets move its buckets and landmarks. The option handles are copied.
+ *
+ * - `dense_mode`: a scalot_dense_mode, for DENSE (STORED_F32 is the default); ignored otherwise.
+ * - `landmarks`: for NYSTROM and LCN; NULL for the LCN paper's settings (Nystrom: 200 k-means++
+ *   landmarks; LCN: 20).
+ * - `pairs`: for SPARSE and LCN; NULL (or options without a rule) for the LCN paper's settings (Sparse:
+ *   angular LSH, 130 buckets, 16 bands x 2 hashes; LCN: hierarchical k-means 10 x 100).
+ *
+ * Statuses: OK; NULL_POINTER (options); INVALID_ARGUMENT (kernel, dense_mode).
+ */
+scalot_status scalot_align_options_set_kernel(scalot_align_options *options,
+                                              int kernel,
+                                              int dense_mode,
+                                              const scalot_nystrom_options *landmarks,
+                                              const scalot_sparse_options *pairs);
+
+/**
+ * Sets epsilon (> 0; default 0.05) of every step's Sinkhorn, on the cost -<x_i, R y_j>.
+ *
+ * Statuses: OK; NULL_POINTER; INVALID_ARGUMENT.
+ */
+scalot_status scalot_align_options_set_epsilon(scalot_align_options *options, double epsilon);
+
+/**
+ * Sets the Sinkhorn iterations per step (>= 1; default 10). Each step starts from the previous step's
+ * potentials.
+ *
+ * Statuses: OK; NULL_POINTER; INVALID_ARGUMENT.
+ */
+scalot_status scalot_align_options_set_sinkhorn_iterations(scalot_align_options *options,
+                                                           size_t iterations);
+
+/**
+ * Sets the number of gradient steps (>= 1; default 300).
+ *
+ * Statuses: OK; NULL_POINTER; INVALID_ARGUMENT.
+ */
+scalot_status scalot_align_options_set_steps(scalot_align_options *options, size_t steps);
+
+/**
+ * Step t (from 0) uses learning_rate * decay^floor(t / every): learning_rate > 0 (default 500),
+ * decay in (0, 1] (default 0.5), every >= 1 (default 100). The step is R <- polar(R - lr G) with
+ * G = -X^T P Y for the unit-mass plan P, the paper's R - (lr/n) X^T T Y for T = n P.
+ *
+ * Statuses: OK; NULL_POINTER; INVALID_ARGUMENT (learning_rate, decay, decay_every).
+ */
+scalot_status scalot_align_options_set_learning_rate(scalot_align_options *options,
+                                                     double learning_rate,
+                                                     double decay,
+                                                     size_t every);
+
+/**
+ * Starts from the orthogonal d x d matrix `rotation` in `layout` (copied; |R^T R - I| <= 1e-8 is
+ * checked at alignment time, against the points' d). NULL restores the identity.
+ *
+ * Statuses: OK; NULL_POINTER (options); EMPTY_INPUT; SIZE_OVERFLOW; NON_FINITE; INVALID_ARGUMENT (layout).
+ */
+scalot_status scalot_align_options_set_initial_rotation(scalot_align_options *options,
+                                                        const double *rotation,
+                                                        size_t d,
+                                                        int layout);
+
+/**
+ * Starts from the Procrustes fit on `count` known pairs (source[k], target[k]) of x and y indices
+ * (copied; checked against the points at alignment time). NULL for both restores the identity.
+ *
+ * Statuses: OK; NULL_POINTER (options, or one of source and target); EMPTY_INPUT.
+ */
+scalot_status scalot_align_options_set_seed_pairs(scalot_align_options *options,
+                                                  const size_t *source,
+                                                  const size_t *target,
+                                                  size_t count);
+
+/**
+ * Sets the progress callback, called on the aligning thread after every step with the steps done and,
+ * in place of an error, the step's transport cost <P, C>; a non-zero return cancels (CANCELLED). NULL
+ * removes it.
+ *
+ * Statuses: OK; NULL_POINTER (options).
+ */
+scalot_status scalot_align_options_set_progress_callback(scalot_align_options *options,
+                                                         scalot_progress_callback callback,
+                                                         void *user_data);
+
+/**
+ * Aligns the embeddings `y` (m x d) onto `x` (n x d), both in `layout` (Wasserstein-Procrustes: the
+ * orthogonal R minimising the entropic OT cost between X and Y R^T under C_ij = -<x_i, R y_j>, by
+ * projected gradient steps, each on a few Sinkhorn iterations; Grave et al. 2019, full batch as in
+ * Klicpera, Lienen and Gunnemann 2021). Unit-normalise and centre the embeddings first, as the paper.
+ * `options` NULL means the defaults. Nothing of size n x m is allocated unless the kernel is dense.
+ *
+ * - `rotation`: receives R, d x d in `layout`, with x ~ R y.
+ * - `objectives`: NULL, or receives <P, C> at the start and after every step (`objectives_len` must
+ *   then be steps + 1).
+ * - `plan`: NULL, or receives a new plan handle: the plan between X and Y R^T at the final R (its
+ *   targets are the rotated points), for the scalot_plan_* queries.
+ *
+ * Statuses: OK; NULL_POINTER (x, y, rotation); EMPTY_INPUT; SIZE_OVERFLOW; NON_FINITE;
+ * DIMENSION_MISMATCH (the initial rotation's d, objectives_len); INVALID_ARGUMENT (layout, a
+ * non-orthogonal initial rotation, seed pairs out of range, kernel options the points cannot meet);
+ * NUMERICAL_FAILURE (an approximate kernel with a row or column sum that is not positive); CANCELLED;
+ * OUT_OF_MEMORY.
+ */
+scalot_status scalot_align(const double *x,
+                           size_t n,
+                           const double *y,
+                           size_t m,
+                           size_t d,
+                           int layout,
+                           const scalot_align_options *options,
+                           double *rotation,
+                           double *objectives,
+                           size_t objectives_len,
+                           scalot_plan **plan);
+
+/**
+ * Computes the precision@1 of retrieving y from x after mapping y by `rotation` (d x d in `layout`;
+ * need not be orthogonal), over `count` known pairs (source[k], target[k]): for every distinct source
+ * point, whether the top-ranked of all m targets is one of its listed targets. Ranked by cosine
+ * similarity and by CSLS with `k` neighbours (10 in the paper). Similarities are computed in blocks
+ * against all points of the other side: O(block * (n + m)) memory, O(n m d) time.
+ *
+ * Statuses: OK; NULL_POINTER (x, y, rotation, source, target, out); EMPTY_INPUT; SIZE_OVERFLOW;
+ * NON_FINITE; DIMENSION_MISMATCH; INVALID_ARGUMENT (layout, pairs out of range, k = 0).
+ */
+scalot_status scalot_retrieval_precision(const double *x,
+                                         size_t n,
+                                         const double *y,
+                                         size_t m,
+                                         size_t d,
+                                         int layout,
+                                         const double *rotation,
+                                         const size_t *source,
+                                         const size_t *target,
+                                         size_t count,
+                                         size_t k,
+                                         scalot_retrieval *out);
 
 /**
  * Builds the dense kernel between the points `x` (n x d) and `y` (m x d), both in `layout`.

@@ -38,6 +38,12 @@ enum class LandmarkRule : int {
   KMeans = SCALOT_LANDMARK_RULE_K_MEANS,
 };
 enum class Inverse : int { Eigen = SCALOT_INVERSE_EIGEN, Cholesky = SCALOT_INVERSE_CHOLESKY };
+enum class AlignKernel : int {
+  Dense = SCALOT_ALIGN_KERNEL_DENSE,
+  Sparse = SCALOT_ALIGN_KERNEL_SPARSE,
+  Nystrom = SCALOT_ALIGN_KERNEL_NYSTROM,
+  Lcn = SCALOT_ALIGN_KERNEL_LCN,
+};
 enum class RrhoEngine : int { Exact = SCALOT_RRHO_ENGINE_EXACT, Tree = SCALOT_RRHO_ENGINE_TREE };
 enum class RrhoMethod : int {
   BlockAscent = SCALOT_RRHO_METHOD_BLOCK_ASCENT,
@@ -104,6 +110,9 @@ struct RrhoProblemDeleter {
 };
 struct RrhoOptionsDeleter {
   void operator()(scalot_rrho_options *o) const noexcept { scalot_rrho_options_free(o); }
+};
+struct AlignOptionsDeleter {
+  void operator()(scalot_align_options *o) const noexcept { scalot_align_options_free(o); }
 };
 struct RrhoSolutionDeleter {
   void operator()(scalot_rrho_solution *s) const noexcept { scalot_rrho_solution_free(s); }
@@ -622,6 +631,114 @@ inline RrhoSolution rrho(const RrhoProblem &problem, const RrhoOptions *options 
 
 inline RrhoSolution rrho(const RrhoProblem &problem, const RrhoOptions &options) {
   return rrho(problem, &options);
+}
+
+// Options of a Wasserstein-Procrustes alignment (defaults: the LCN paper's protocol, dense f32 kernel,
+// epsilon 0.05, 10 Sinkhorn iterations per step, 300 steps, learning rate 500 halved every 100 steps,
+// identity start). Setters validate at once and throw on a bad value.
+class AlignOptions {
+ public:
+  AlignOptions() {
+    scalot_align_options *out = nullptr;
+    check(scalot_align_options_new(&out));
+    handle_.reset(out);
+  }
+
+  // The kernel of every step; `landmarks` and `pairs` are copied (null: the paper's settings).
+  AlignOptions &kernel(AlignKernel kind, DenseMode mode = DenseMode::StoredF32,
+                       const NystromOptions *landmarks = nullptr, const SparseOptions *pairs = nullptr) {
+    check(scalot_align_options_set_kernel(get(), static_cast<int>(kind), static_cast<int>(mode),
+                                          landmarks ? landmarks->get() : nullptr, pairs ? pairs->get() : nullptr));
+    return *this;
+  }
+  AlignOptions &epsilon(double value) {
+    check(scalot_align_options_set_epsilon(get(), value));
+    return *this;
+  }
+  AlignOptions &sinkhorn_iterations(std::size_t value) {
+    check(scalot_align_options_set_sinkhorn_iterations(get(), value));
+    return *this;
+  }
+  AlignOptions &steps(std::size_t value) {
+    check(scalot_align_options_set_steps(get(), value));
+    steps_ = value;
+    return *this;
+  }
+  AlignOptions &learning_rate(double rate, double decay = 0.5, std::size_t every = 100) {
+    check(scalot_align_options_set_learning_rate(get(), rate, decay, every));
+    return *this;
+  }
+  // An orthogonal d x d start, copied.
+  AlignOptions &initial_rotation(const MatrixView &rotation) {
+    if (rotation.rows != rotation.cols) throw std::invalid_argument("initial_rotation: the rotation must be square");
+    check(scalot_align_options_set_initial_rotation(get(), rotation.data, rotation.rows,
+                                                    static_cast<int>(rotation.layout)));
+    return *this;
+  }
+  // The Procrustes fit on known (source, target) index pairs as the start, copied.
+  AlignOptions &seed_pairs(const std::vector<std::size_t> &source, const std::vector<std::size_t> &target) {
+    if (source.size() != target.size()) throw std::invalid_argument("seed_pairs: source and target differ in length");
+    check(scalot_align_options_set_seed_pairs(get(), source.data(), target.data(), source.size()));
+    return *this;
+  }
+  // Called with (steps done, the step's transport cost) after every step; false cancels.
+  template <typename F>
+  AlignOptions &progress(F callback) {
+    progress_ = std::make_shared<detail::ProgressRelay>(detail::ProgressRelay{std::move(callback), nullptr});
+    check(scalot_align_options_set_progress_callback(get(), &detail::ProgressRelay::trampoline, progress_.get()));
+    return *this;
+  }
+
+  scalot_align_options *get() const noexcept { return handle_.get(); }
+  std::size_t step_count() const noexcept { return steps_; }
+
+  std::exception_ptr take_callback_exception() const noexcept {
+    return progress_ ? std::exchange(progress_->exception, nullptr) : nullptr;
+  }
+
+ private:
+  std::unique_ptr<scalot_align_options, detail::AlignOptionsDeleter> handle_;
+  std::shared_ptr<detail::ProgressRelay> progress_;
+  std::size_t steps_ = 300;
+};
+
+// An alignment: R (d x d in the points' layout, x ~ R y), the transport cost at the start and after every step, and
+// the plan between X and Y R^T at the final R.
+struct Alignment {
+  std::vector<double> rotation;
+  std::vector<double> objectives;
+  Plan plan;
+};
+
+// Aligns y onto x (both n x d / m x d views in one layout); see scalot_align.
+inline Alignment align(const MatrixView &x, const MatrixView &y, const AlignOptions &options = AlignOptions()) {
+  detail::same_shape(x, y, "align");
+  const std::size_t d = x.cols;
+  std::vector<double> rotation(d * d), objectives(options.step_count() + 1);
+  scalot_plan *plan = nullptr;
+  const scalot_status status =
+      scalot_align(x.data, x.rows, y.data, y.rows, d, static_cast<int>(x.layout), options.get(), rotation.data(),
+                   objectives.data(), objectives.size(), &plan);
+  if (std::exception_ptr thrown = options.take_callback_exception()) {
+    scalot_plan_free(plan);
+    std::rethrow_exception(thrown);
+  }
+  check(status);
+  return Alignment{std::move(rotation), std::move(objectives), Plan(plan)};
+}
+
+// NN and CSLS precision@1 of retrieving y from x after mapping y by `rotation` (d x d in the points'
+// layout, as align returns it), over known pairs.
+inline scalot_retrieval retrieval_precision(const MatrixView &x, const MatrixView &y, const std::vector<double> &rotation,
+                                            const std::vector<std::size_t> &source,
+                                            const std::vector<std::size_t> &target, std::size_t k = 10) {
+  detail::same_shape(x, y, "retrieval_precision");
+  if (source.size() != target.size()) throw std::invalid_argument("retrieval_precision: source and target differ in length");
+  if (rotation.size() != x.cols * x.cols) throw std::invalid_argument("retrieval_precision: rotation is not d x d");
+  scalot_retrieval out{};
+  check(scalot_retrieval_precision(x.data, x.rows, y.data, y.rows, x.cols, static_cast<int>(x.layout), rotation.data(),
+                                   source.data(), target.data(), source.size(), k, &out));
+  return out;
 }
 
 }  // namespace scalot

@@ -20,7 +20,7 @@ pub use retrieval::{precision_at_1, Retrieval};
 use faer::{Mat, MatRef};
 
 use crate::error::{ensure_len, Error, Result};
-use crate::geometry::{ensure_finite, PointCloud, Points};
+use crate::geometry::{ensure_finite, Layout, PointCloud, Points};
 use crate::sinkhorn::{SinkhornOptions, TransportPlan};
 use orthogonal::{nearest_orthogonal, orthogonality_error, procrustes, ORTHOGONALITY_TOLERANCE};
 use step::{solve_step, view};
@@ -38,6 +38,7 @@ pub enum Initial<'a> {
 /// The result of an alignment.
 pub struct Alignment {
     rotation: Vec<f64>,
+    dim: usize,
     plan: TransportPlan,
     objectives: Vec<f64>,
 }
@@ -46,6 +47,15 @@ impl Alignment {
     /// R, d×d row-major: x ≈ R y.
     pub fn rotation(&self) -> &[f64] {
         &self.rotation
+    }
+
+    /// R into `out` (d×d) in `layout`.
+    pub fn write_rotation(&self, out: &mut [f64], layout: Layout) {
+        let d = self.dim;
+        let (rs, cs) = layout.strides(d, d);
+        for (index, &value) in self.rotation.iter().enumerate() {
+            out[(index / d) * rs + (index % d) * cs] = value;
+        }
     }
 
     /// The plan between X and Y Rᵀ at the final R.
@@ -100,6 +110,7 @@ pub fn align(
         if step == options.steps {
             return Ok(Alignment {
                 rotation: row_major(r.as_ref()),
+                dim: d,
                 plan: solved.plan,
                 objectives,
             });

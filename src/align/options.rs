@@ -122,6 +122,10 @@ impl AlignOptions {
         Ok(self)
     }
 
+    pub fn steps(&self) -> usize {
+        self.steps
+    }
+
     /// The learning rate of step `step` (0-based).
     pub(crate) fn learning_rate_at(&self, step: usize) -> f64 {
         let halvings = (step / self.decay_every).min(i32::MAX as usize) as i32;

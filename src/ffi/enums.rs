@@ -162,6 +162,33 @@ pub enum scalot_rrho_method {
     SignAscent = 1,
 }
 
+/// The kernel every alignment step runs Sinkhorn on.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum scalot_align_kernel {
+    /// Full dense Sinkhorn (the paper's "Full Sinkhorn"); its storage from `dense_mode`.
+    Dense = 0,
+    /// Sparse Sinkhorn on the pairs of a scalot_sparse_options.
+    Sparse = 1,
+    /// Nystrom Sinkhorn on the landmarks of a scalot_nystrom_options.
+    Nystrom = 2,
+    /// LCN-Sinkhorn: both.
+    Lcn = 3,
+}
+
+pub(crate) fn align_kernel(value: c_int) -> Result<scalot_align_kernel> {
+    match value {
+        0 => Ok(scalot_align_kernel::Dense),
+        1 => Ok(scalot_align_kernel::Sparse),
+        2 => Ok(scalot_align_kernel::Nystrom),
+        3 => Ok(scalot_align_kernel::Lcn),
+        other => Err(Error::invalid(
+            "kernel",
+            format!("{other} is not a scalot_align_kernel (0 dense, 1 sparse, 2 nystrom, 3 lcn)"),
+        )),
+    }
+}
+
 pub(crate) fn rrho_engine(value: c_int, accuracy: f64) -> Result<Engine> {
     match value {
         0 => Ok(Engine::Exact),

@@ -14,11 +14,11 @@ use crate::kernel::pairs::{KMeans, PairRule};
 use crate::kernel::Kernel;
 
 /// The LCN paper's landmarks: 20, by k-means++ seeding.
-const LCN_LANDMARKS: usize = 20;
+pub(crate) const LCN_LANDMARKS: usize = 20;
 
 /// The LCN paper's pairs: hierarchical k-means 10 x 100, 1 round, 10 Lloyd iterations (the first level
 /// at most one cluster per point; deeper levels never split a cluster into more parts than it has points).
-fn default_lcn_rule(points: usize) -> PairRule {
+pub(crate) fn default_lcn_rule(points: usize) -> PairRule {
     PairRule::KMeans(KMeans {
         branching: vec![10.min(points), 100],
         rounds: 1,

@@ -9,6 +9,7 @@
 // checks of `handles` before it is read. Marking them `unsafe fn` would change nothing for C.
 #![allow(clippy::not_unsafe_ptr_arg_deref)]
 
+pub mod align;
 pub mod boundary;
 pub mod enums;
 mod handles;

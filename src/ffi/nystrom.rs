@@ -56,7 +56,7 @@ impl NystromSettings {
 }
 
 /// The Nystrom kernel's default number of landmarks (the LCN paper's Nystrom setting).
-const NYSTROM_LANDMARKS: usize = 200;
+pub(crate) const NYSTROM_LANDMARKS: usize = 200;
 
 /// Creates Nystrom options with the defaults: the constructor's number of landmarks (200 for
 /// scalot_kernel_nystrom_new, 20 for scalot_kernel_lcn_new, as in the LCN paper; n + m when that is

@@ -284,6 +284,86 @@ static void check_rrho(void) {
     scalot_rrho_solution_free(NULL);
 }
 
+/* Alignment of a rotated, permuted copy: y_j = Q^T x_pi(j), so x_pi(j) = Q y_j. Ten seed pairs fit Q exactly
+ * (five of these points are nearly coplanar, and fit a reflection as well); the steps must keep it. */
+#define ALIGN_N 40
+#define ALIGN_D 3
+static void check_align(void) {
+    double x[ALIGN_N * ALIGN_D], y[ALIGN_N * ALIGN_D], q[ALIGN_D * ALIGN_D];
+    double c1 = cos(0.7), s1 = sin(0.7), c2 = cos(0.4), s2 = sin(0.4);
+    /* Q = rotation about z by 0.7 then about x by 0.4, row-major. */
+    double qz[9] = {c1, -s1, 0, s1, c1, 0, 0, 0, 1}, qx[9] = {1, 0, 0, 0, c2, -s2, 0, s2, c2};
+    for (int i = 0; i < 3; i++)
+        for (int k = 0; k < 3; k++) {
+            q[i * 3 + k] = 0;
+            for (int l = 0; l < 3; l++) q[i * 3 + k] += qx[i * 3 + l] * qz[l * 3 + k];
+        }
+    /* Unit vectors, as embeddings are prepared for alignment. */
+    for (size_t i = 0; i < ALIGN_N * ALIGN_D; i++) x[i] = sin(0.37 * (double)i + 0.1 * (double)(i % 7));
+    for (size_t i = 0; i < ALIGN_N; i++) {
+        double norm = sqrt(x[3 * i] * x[3 * i] + x[3 * i + 1] * x[3 * i + 1] + x[3 * i + 2] * x[3 * i + 2]);
+        for (int k = 0; k < 3; k++) x[3 * i + k] /= norm;
+    }
+    size_t source[ALIGN_N], target[ALIGN_N];
+    for (size_t j = 0; j < ALIGN_N; j++) {
+        size_t from = (j * 7) % ALIGN_N;
+        source[j] = from;
+        target[j] = j;
+        for (int k = 0; k < 3; k++) {
+            y[j * 3 + k] = 0;
+            for (int l = 0; l < 3; l++) y[j * 3 + k] += q[l * 3 + k] * x[from * 3 + l];
+        }
+    }
+    scalot_align_options *options = NULL;
+    CHECK(scalot_align_options_new(&options) == SCALOT_STATUS_OK, "align options");
+    CHECK(scalot_align_options_set_steps(options, 5) == SCALOT_STATUS_OK, "align steps");
+    CHECK(scalot_align_options_set_epsilon(options, 1e-3) == SCALOT_STATUS_OK, "align epsilon");
+    CHECK(scalot_align_options_set_sinkhorn_iterations(options, 300) == SCALOT_STATUS_OK, "align iterations");
+    CHECK(scalot_align_options_set_learning_rate(options, 1.0, 0.5, 2) == SCALOT_STATUS_OK, "align learning rate");
+    CHECK(scalot_align_options_set_kernel(options, SCALOT_ALIGN_KERNEL_DENSE, SCALOT_DENSE_MODE_STORED_F64, NULL, NULL) ==
+              SCALOT_STATUS_OK,
+          "align kernel");
+    CHECK(scalot_align_options_set_seed_pairs(options, source, target, 10) == SCALOT_STATUS_OK, "align seeds");
+    double rotation[ALIGN_D * ALIGN_D], objectives[6], cost = 0;
+    scalot_plan *plan = NULL;
+    CHECK(scalot_align(x, ALIGN_N, y, ALIGN_N, ALIGN_D, SCALOT_LAYOUT_ROW_MAJOR, options, rotation, objectives, 6, &plan) ==
+              SCALOT_STATUS_OK,
+          "align: %s", scalot_last_error_message());
+    double worst = 0;
+    for (int i = 0; i < 9; i++) worst = fmax(worst, fabs(rotation[i] - q[i]));
+    CHECK(worst < 1e-6, "align recovers Q: max |R - Q| = %g", worst);
+    CHECK(scalot_plan_transport_cost(plan, &cost) == SCALOT_STATUS_OK && fabs(cost - objectives[5]) < 1e-10,
+          "align plan cost %.12g vs last objective %.12g", cost, objectives[5]);
+    scalot_retrieval found;
+    CHECK(scalot_retrieval_precision(x, ALIGN_N, y, ALIGN_N, ALIGN_D, SCALOT_LAYOUT_ROW_MAJOR, rotation, source, target, ALIGN_N,
+                                     1, &found) == SCALOT_STATUS_OK &&
+              found.nearest_neighbour == 1.0 && found.csls == 1.0 && found.queries == ALIGN_N,
+          "align retrieval %g %g %zu", found.nearest_neighbour, found.csls, found.queries);
+
+    size_t last_step = 0;
+    CHECK(scalot_align_options_set_progress_callback(options, cancel_at_three, &last_step) == SCALOT_STATUS_OK, "align callback");
+    expect_error(scalot_align(x, ALIGN_N, y, ALIGN_N, ALIGN_D, SCALOT_LAYOUT_ROW_MAJOR, options, rotation, NULL, 0, NULL),
+                 SCALOT_STATUS_CANCELLED, "cancelled", "align cancel");
+    CHECK(last_step == 3, "align cancelled at step %zu", last_step);
+    expect_error(scalot_align(x, ALIGN_N, y, ALIGN_N, ALIGN_D, SCALOT_LAYOUT_ROW_MAJOR, options, rotation, objectives, 5, NULL),
+                 SCALOT_STATUS_DIMENSION_MISMATCH, "objectives_len", "align objectives length");
+    expect_error(scalot_align(x, ALIGN_N, y, ALIGN_N, ALIGN_D, SCALOT_LAYOUT_ROW_MAJOR, options, NULL, NULL, 0, NULL),
+                 SCALOT_STATUS_NULL_POINTER, "rotation", "align NULL rotation");
+    double skewed[9] = {1, 0.1, 0, 0, 1, 0, 0, 0, 1};
+    CHECK(scalot_align_options_set_initial_rotation(options, skewed, 3, SCALOT_LAYOUT_ROW_MAJOR) == SCALOT_STATUS_OK,
+          "align initial rotation");
+    expect_error(scalot_align(x, ALIGN_N, y, ALIGN_N, ALIGN_D, SCALOT_LAYOUT_ROW_MAJOR, options, rotation, NULL, 0, NULL),
+                 SCALOT_STATUS_INVALID_ARGUMENT, "rotation", "align non-orthogonal start");
+    expect_error(scalot_align_options_set_steps(options, 0), SCALOT_STATUS_INVALID_ARGUMENT, "steps", "align 0 steps");
+    expect_error(scalot_align_options_set_kernel(options, 9, 0, NULL, NULL), SCALOT_STATUS_INVALID_ARGUMENT, "kernel",
+                 "align kernel 9");
+    expect_error(scalot_retrieval_precision(x, ALIGN_N, y, ALIGN_N, ALIGN_D, SCALOT_LAYOUT_ROW_MAJOR, rotation, source, target,
+                                            ALIGN_N, 0, &found),
+                 SCALOT_STATUS_INVALID_ARGUMENT, "k", "retrieval k = 0");
+    scalot_plan_free(plan);
+    scalot_align_options_free(options);
+}
+
 int main(void) {
     char version[32];
     snprintf(version, sizeof version, "%d.%d.%d", SCALOT_VERSION_MAJOR, SCALOT_VERSION_MINOR, SCALOT_VERSION_PATCH);
@@ -298,6 +378,7 @@ int main(void) {
     check_errors();
     check_approximate_kernels();
     check_rrho();
+    check_align();
 
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;

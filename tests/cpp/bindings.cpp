@@ -249,11 +249,63 @@ static void rrho_solver() {
                SCALOT_STATUS_INVALID_ARGUMENT, "step", "negative step");
 }
 
+// A rotated, permuted copy in column-major layout: x_pi(j) = Q y_j with Q a rotation about z.
+static void alignment() {
+  const std::size_t n = 30, d = 3;
+  const double c = std::cos(0.5), s = std::sin(0.5);
+  const double q[9] = {c, -s, 0, s, c, 0, 0, 0, 1};  // row-major
+  std::vector<double> x(n * d), y(n * d);
+  std::vector<std::size_t> source(n), target(n);
+  for (std::size_t i = 0; i < n; i++) {
+    double p[3], norm = 0;
+    for (std::size_t k = 0; k < d; k++) {
+      p[k] = std::sin(0.37 * double(i * d + k) + 0.1 * double(i % 7));
+      norm += p[k] * p[k];
+    }
+    for (std::size_t k = 0; k < d; k++) x[k * n + i] = p[k] / std::sqrt(norm);
+  }
+  for (std::size_t j = 0; j < n; j++) {
+    const std::size_t from = (j * 7) % n;
+    source[j] = from;
+    target[j] = j;
+    for (std::size_t k = 0; k < d; k++) {
+      y[k * n + j] = 0;
+      for (std::size_t l = 0; l < d; l++) y[k * n + j] += q[l * d + k] * x[l * n + from];
+    }
+  }
+  const scalot::MatrixView xs{x.data(), n, d, scalot::Layout::ColumnMajor}, ys{y.data(), n, d, scalot::Layout::ColumnMajor};
+  scalot::AlignOptions options;
+  std::size_t seen = 0;
+  options.kernel(scalot::AlignKernel::Dense, scalot::DenseMode::StoredF64)
+      .epsilon(1e-3)
+      .sinkhorn_iterations(300)
+      .learning_rate(1.0)
+      .steps(3)
+      .seed_pairs({source.begin(), source.begin() + 10}, {target.begin(), target.begin() + 10})
+      .progress([&](std::size_t step, double) {
+        seen = step;
+        return true;
+      });
+  const scalot::Alignment result = scalot::align(xs, ys, options);
+  double worst = 0;
+  for (std::size_t i = 0; i < d; i++)
+    for (std::size_t k = 0; k < d; k++) worst = std::fmax(worst, std::fabs(result.rotation[k * d + i] - q[i * d + k]));
+  expect(worst < 1e-6 && seen == 3, "align recovers Q in column-major layout");
+  expect(result.objectives.size() == 4 && close(result.plan.transport_cost(), result.objectives[3], 1e-10),
+         "align objectives and plan");
+  const scalot_retrieval found = scalot::retrieval_precision(xs, ys, result.rotation, source, target, 1);
+  expect(found.nearest_neighbour == 1.0 && found.csls == 1.0 && found.queries == n, "align retrieval");
+  options.progress([](std::size_t step, double) { return step < 2; });
+  expect_error([&] { scalot::align(xs, ys, options); }, SCALOT_STATUS_CANCELLED, "cancelled", "align cancelled");
+  expect_error([&] { scalot::AlignOptions().steps(0); }, SCALOT_STATUS_INVALID_ARGUMENT, "steps", "align 0 steps");
+}
+
 int main() {
   fixture_values();
   sparse_kernels();
   nystrom_and_lcn_kernels();
   rrho_solver();
+  alignment();
   options_and_callbacks();
   errors();
   std::printf("%d passed, %d failed\n", passed, failed);

@@ -21,7 +21,8 @@ export ScalotError, Kernel, SinkhornOptions, SparseOptions, NystromOptions, Plan
        dense_kernel, dense_kernel_from_cost, sparse_kernel, nystrom_kernel, lcn_kernel,
        transport_cost, regularized_objective, dual_objective, marginal_error, potentials, marginals,
        converged, iterations, mass, barycentric_projection, gradient_x, top_k, kernel_info,
-       RrhoProblem, RrhoOptions, RrhoSolution, rrho_problem, rrho, rrho_summary
+       RrhoProblem, RrhoOptions, RrhoSolution, rrho_problem, rrho, rrho_summary, align,
+       retrieval_precision
 
 const libscalot = get(ENV, "SCALOT_LIB",
                       joinpath(@__DIR__, "..", "deps", "libscalot." * Libdl.dlext))
@@ -39,6 +40,7 @@ const INVERSES = Dict(:eigen => Cint(0), :cholesky => Cint(1))
 const RRHO_ENGINES = Dict(:exact => Cint(0), :tree => Cint(1))
 const RRHO_METHODS = Dict(:block_ascent => Cint(0), :sign_ascent => Cint(1))
 const RRHO_DEFAULT_FLOOR = 1e-3
+const ALIGN_KERNELS = Dict(:dense => Cint(0), :sparse => Cint(1), :nystrom => Cint(2), :lcn => Cint(3))
 const STATUS_OK = Cint(0)
 const STATUS_CANCELLED = Cint(12)
 
@@ -280,9 +282,28 @@ function Base.close(o::RrhoOptions)
     nothing
 end
 
+"Options of an alignment, built by [`align`](@ref) from its keywords."
+mutable struct AlignOptions
+    ptr::Ptr{Cvoid}
+    progress::Any  # keeps the Julia callback alive while the handle points at it
+    function AlignOptions()
+        out = Ref{Ptr{Cvoid}}(C_NULL)
+        check(ccall((:scalot_align_options_new, libscalot), Cint, (Ptr{Ptr{Cvoid}},), out))
+        o = new(out[], nothing)
+        finalizer(close, o)
+    end
+end
+
+function Base.close(o::AlignOptions)
+    o.ptr == C_NULL || ccall((:scalot_align_options_free, libscalot), Cvoid, (Ptr{Cvoid},), o.ptr)
+    o.ptr = C_NULL
+    o.progress = nothing
+    nothing
+end
+
 # A closed handle becomes NULL, which the library refuses with SCALOT_STATUS_NULL_POINTER.
 const Handle = Union{Kernel,SinkhornOptions,SparseOptions,NystromOptions,Plan,RrhoProblem,RrhoOptions,
-                     RrhoSolution}
+                     RrhoSolution,AlignOptions}
 Base.cconvert(::Type{Ptr{Cvoid}}, h::Handle) = h
 Base.unsafe_convert(::Type{Ptr{Cvoid}}, h::Handle) = h.ptr
 
@@ -859,6 +880,114 @@ function top_k(s::RrhoSolution, k::Integer)
                 (Ptr{Cvoid}, Csize_t, Ptr{Csize_t}, Ptr{Csize_t}, Ptr{Cdouble}, Csize_t),
                 s, k, rows, cols, values, len))
     (Int.(rows) .+ 1, Int.(cols) .+ 1, values)
+end
+
+# --- embedding alignment -----------------------------------------------------------------------------
+
+# A d×d matrix as C reads it in `layout`: column-major is Julia's own, row-major its transpose's.
+square_in(r::AbstractMatrix, layout::Cint) =
+    layout == LAYOUT_COLUMN_MAJOR ? Matrix{Float64}(r) : Matrix{Float64}(transpose(r))
+
+"""
+    align(x, y; kernel = :dense, mode = :stored_f32, landmarks = nothing, pairs = nothing, eps = 0.05,
+          sinkhorn_iterations = 10, steps = 300, learning_rate = 500, decay = 0.5, decay_every = 100,
+          initial = nothing, seed_pairs = nothing, progress = nothing, dims = 1)
+        -> (rotation, objectives, plan)
+
+Wasserstein–Procrustes: the orthogonal `rotation` R with x ≈ R y that minimises the entropic OT cost
+between the points of `x` and of `y` mapped by R, under C_ij = −⟨x_i, R y_j⟩, by projected gradient steps
+of `sinkhorn_iterations` Sinkhorn iterations each (the LCN paper's protocol by default). Unit-normalise
+and centre the embeddings first.
+
+- `kernel`: `:dense` (storage `mode`), `:sparse` (`pairs`, a [`SparseOptions`](@ref)), `:nystrom`
+  (`landmarks`, a [`NystromOptions`](@ref)) or `:lcn` (both); `nothing` for the paper's settings.
+- `initial`: an orthogonal d×d start; or `seed_pairs`, a vector of (source, target) index pairs (from 1)
+  whose Procrustes fit is the start; else the identity.
+- `progress`: `(step, transport cost) -> Bool`; `false` cancels.
+
+`objectives` holds ⟨P, C⟩ at the start and after every step; `plan` is the plan between x and the
+rotated y at the final R.
+"""
+function align(x::AbstractMatrix, y::AbstractMatrix; kernel::Symbol = :dense, mode::Symbol = :stored_f32,
+               landmarks::Union{Nothing,NystromOptions} = nothing,
+               pairs::Union{Nothing,SparseOptions} = nothing, eps::Real = 0.05,
+               sinkhorn_iterations::Integer = 10, steps::Integer = 300, learning_rate::Real = 500,
+               decay::Real = 0.5, decay_every::Integer = 100, initial = nothing, seed_pairs = nothing,
+               progress = nothing, dims::Integer = 1)
+    xs, n, ys, m, d, layout, _ = clouds(x, y, dims, :negdot)
+    haskey(ALIGN_KERNELS, kernel) || throw(ArgumentError("kernel must be one of $(collect(keys(ALIGN_KERNELS)))"))
+    haskey(DENSE_MODES, mode) || throw(ArgumentError("mode must be one of $(collect(keys(DENSE_MODES)))"))
+    o = AlignOptions()
+    landmark_handle = landmarks === nothing ? C_NULL : landmarks.ptr
+    pair_handle = pairs === nothing ? C_NULL : pairs.ptr
+    GC.@preserve landmarks pairs begin
+        check(ccall((:scalot_align_options_set_kernel, libscalot), Cint,
+                    (Ptr{Cvoid}, Cint, Cint, Ptr{Cvoid}, Ptr{Cvoid}),
+                    o, ALIGN_KERNELS[kernel], DENSE_MODES[mode], landmark_handle, pair_handle))
+    end
+    check(ccall((:scalot_align_options_set_epsilon, libscalot), Cint, (Ptr{Cvoid}, Cdouble), o, eps))
+    check(ccall((:scalot_align_options_set_sinkhorn_iterations, libscalot), Cint, (Ptr{Cvoid}, Csize_t),
+                o, sinkhorn_iterations))
+    check(ccall((:scalot_align_options_set_steps, libscalot), Cint, (Ptr{Cvoid}, Csize_t), o, steps))
+    check(ccall((:scalot_align_options_set_learning_rate, libscalot), Cint,
+                (Ptr{Cvoid}, Cdouble, Cdouble, Csize_t), o, learning_rate, decay, decay_every))
+    if initial !== nothing
+        size(initial) == (d, d) || throw(DimensionMismatch("initial is $(size(initial)), expected ($d, $d)"))
+        r = square_in(initial, layout)
+        check(ccall((:scalot_align_options_set_initial_rotation, libscalot), Cint,
+                    (Ptr{Cvoid}, Ptr{Cdouble}, Csize_t, Cint), o, r, d, layout))
+    elseif seed_pairs !== nothing
+        source = Csize_t[p[1] - 1 for p in seed_pairs]
+        target = Csize_t[p[2] - 1 for p in seed_pairs]
+        check(ccall((:scalot_align_options_set_seed_pairs, libscalot), Cint,
+                    (Ptr{Cvoid}, Ptr{Csize_t}, Ptr{Csize_t}, Csize_t), o, source, target, length(source)))
+    end
+    if progress !== nothing
+        o.progress = progress
+        trampoline = @cfunction(progress_trampoline, Cint, (Ptr{Cvoid}, Csize_t, Cdouble))
+        check(ccall((:scalot_align_options_set_progress_callback, libscalot), Cint,
+                    (Ptr{Cvoid}, Ptr{Cvoid}, Ptr{Cvoid}), o, trampoline, pointer_from_objref(progress)))
+    end
+    rotation = Matrix{Float64}(undef, d, d)
+    objectives = Vector{Float64}(undef, steps + 1)
+    plan = Ref{Ptr{Cvoid}}(C_NULL)
+    GC.@preserve xs ys o begin
+        check(ccall((:scalot_align, libscalot), Cint,
+                    (Ptr{Cdouble}, Csize_t, Ptr{Cdouble}, Csize_t, Csize_t, Cint, Ptr{Cvoid}, Ptr{Cdouble},
+                     Ptr{Cdouble}, Csize_t, Ptr{Ptr{Cvoid}}),
+                    xs, n, ys, m, d, layout, o, rotation, objectives, length(objectives), plan))
+    end
+    close(o)
+    (rotation = square_in(rotation, layout), objectives = objectives, plan = Plan(plan[]))
+end
+
+struct Retrieval
+    nearest_neighbour::Cdouble
+    csls::Cdouble
+    queries::Csize_t
+end
+
+"""
+    retrieval_precision(x, y, rotation, pairs; k = 10, dims = 1) -> (nearest_neighbour, csls, queries)
+
+Precision@1 of retrieving the points of `y`, mapped by `rotation`, from those of `x`, over the known
+(source, target) index `pairs` (from 1), by cosine similarity and by CSLS with `k` neighbours.
+"""
+function retrieval_precision(x::AbstractMatrix, y::AbstractMatrix, rotation::AbstractMatrix, pairs;
+                             k::Integer = 10, dims::Integer = 1)
+    xs, n, ys, m, d, layout, _ = clouds(x, y, dims, :negdot)
+    size(rotation) == (d, d) || throw(DimensionMismatch("rotation is $(size(rotation)), expected ($d, $d)"))
+    r = square_in(rotation, layout)
+    source = Csize_t[p[1] - 1 for p in pairs]
+    target = Csize_t[p[2] - 1 for p in pairs]
+    out = Ref{Retrieval}()
+    GC.@preserve xs ys begin
+        check(ccall((:scalot_retrieval_precision, libscalot), Cint,
+                    (Ptr{Cdouble}, Csize_t, Ptr{Cdouble}, Csize_t, Csize_t, Cint, Ptr{Cdouble}, Ptr{Csize_t},
+                     Ptr{Csize_t}, Csize_t, Csize_t, Ptr{Retrieval}),
+                    xs, n, ys, m, d, layout, r, source, target, length(source), k, out))
+    end
+    (nearest_neighbour = out[].nearest_neighbour, csls = out[].csls, queries = Int(out[].queries))
 end
 
 end # module

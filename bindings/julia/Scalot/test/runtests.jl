@@ -87,6 +87,27 @@ const G = [18.031756035161674, 0.5842927324752276, 0.6540877145220518, 21.365057
         @test e isa ScalotError && occursin("buckets", e.message)
     end
 
+    @testset "alignment of a rotated, permuted copy" begin
+        n, d = 30, 3
+        c, s = cos(0.5), sin(0.5)
+        Q = [c -s 0; s c 0; 0 0 1]
+        P = [sin(0.37 * ((i - 1) * d + k - 1) + 0.1 * ((i - 1) % 7)) for i in 1:n, k in 1:d]
+        P ./= sqrt.(sum(P .^ 2; dims = 2))
+        from = [((j - 1) * 7) % n + 1 for j in 1:n]
+        Yc = P[from, :] * Q          # y_j = Qᵀ x_from(j), as rows
+        pairs = [(from[j], j) for j in 1:n]
+        seen = Ref(0)
+        result = align(P, Yc; kernel = :dense, mode = :stored_f64, eps = 1e-3, sinkhorn_iterations = 300,
+                       learning_rate = 1.0, steps = 3, seed_pairs = pairs[1:10],
+                       progress = (step, cost) -> (seen[] = step; true))
+        @test maximum(abs.(result.rotation .- Q)) < 1e-6 && seen[] == 3
+        @test length(result.objectives) == 4 && isapprox(transport_cost(result.plan), result.objectives[end]; rtol = 1e-10)
+        found = retrieval_precision(P, Yc, result.rotation, pairs; k = 1)
+        @test found.nearest_neighbour == 1.0 && found.csls == 1.0 && found.queries == n
+        e = try align(P, Yc; steps = 0); nothing catch e; e end
+        @test e isa ScalotError && occursin("steps", e.message)
+    end
+
     @testset "errors name the argument" begin
         e = try dense_kernel(X, Y; eps = -1.0); nothing catch e; e end
         @test e isa ScalotError && e.name == "SCALOT_STATUS_INVALID_ARGUMENT" && occursin("epsilon", e.message)

@@ -5,7 +5,8 @@
 
 static const char *const handle_names[] = {"scalot_kernel", "scalot_plan", "scalot_sinkhorn_options",
                                             "scalot_sparse_options", "scalot_nystrom_options",
-                                            "scalot_rrho_problem", "scalot_rrho_options", "scalot_rrho_solution"};
+                                            "scalot_rrho_problem", "scalot_rrho_options", "scalot_rrho_solution",
+                                            "scalot_align_options"};
 
 static void release_address(void *address, handle_kind kind) {
     switch (kind) {
@@ -33,12 +34,15 @@ static void release_address(void *address, handle_kind kind) {
     case HANDLE_RRHO_SOLUTION:
         scalot_rrho_solution_free(address);
         break;
+    case HANDLE_ALIGN_OPTIONS:
+        scalot_align_options_free(address);
+        break;
     }
 }
 
 static handle_kind kind_of(SEXP handle) {
     SEXP tag = R_ExternalPtrTag(handle);
-    for (int kind = HANDLE_KERNEL; kind <= HANDLE_RRHO_SOLUTION; ++kind) {
+    for (int kind = HANDLE_KERNEL; kind <= HANDLE_ALIGN_OPTIONS; ++kind) {
         if (tag == Rf_install(handle_names[kind])) {
             return (handle_kind)kind;
         }

@@ -39,6 +39,8 @@ SEXP scalot_r_rrho_potentials(SEXP);
 SEXP scalot_r_rrho_marginals(SEXP);
 SEXP scalot_r_rrho_apply(SEXP, SEXP, SEXP);
 SEXP scalot_r_rrho_top_k(SEXP, SEXP);
+SEXP scalot_r_align(SEXP, SEXP, SEXP, SEXP, SEXP, SEXP, SEXP, SEXP);
+SEXP scalot_r_retrieval_precision(SEXP, SEXP, SEXP, SEXP, SEXP, SEXP);
 
 #define ENTRY(name, arity) {#name, (DL_FUNC)&name, arity}
 
@@ -79,6 +81,8 @@ static const R_CallMethodDef call_methods[] = {
     ENTRY(scalot_r_rrho_marginals, 1),
     ENTRY(scalot_r_rrho_apply, 3),
     ENTRY(scalot_r_rrho_top_k, 2),
+    ENTRY(scalot_r_align, 8),
+    ENTRY(scalot_r_retrieval_precision, 6),
     {NULL, NULL, 0},
 };
 
