@@ -86,6 +86,18 @@ impl Error {
     }
 }
 
+/// `value` if it is finite and positive, else [`Error::InvalidArgument`] naming `arg`.
+pub(crate) fn positive(arg: &'static str, value: f64) -> Result<f64> {
+    if value.is_finite() && value > 0.0 {
+        Ok(value)
+    } else {
+        Err(Error::invalid(
+            arg,
+            format!("{value} is not a positive finite number"),
+        ))
+    }
+}
+
 /// Checks `a * b` and names the product in the error when it overflows.
 pub(crate) fn checked_product(arg: &'static str, a: usize, b: usize) -> Result<usize> {
     a.checked_mul(b).ok_or_else(|| Error::SizeOverflow {

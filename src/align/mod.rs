@@ -82,14 +82,7 @@ pub fn align(
     options: &AlignOptions,
     progress: &mut dyn FnMut(&AlignProgress) -> bool,
 ) -> Result<Alignment> {
-    let d = x.dim();
-    if y.dim() != d {
-        return Err(Error::mismatch(
-            "y",
-            format!("{d} columns, as x"),
-            format!("{} columns", y.dim()),
-        ));
-    }
+    same_dimension(x, y)?;
     let (x, y) = (x.to_points()?, y.to_points()?);
     let mut r = starting_rotation(&x, &y, initial)?;
     let mut sinkhorn = SinkhornOptions::default();
@@ -110,7 +103,7 @@ pub fn align(
         if step == options.steps {
             return Ok(Alignment {
                 rotation: row_major(r.as_ref()),
-                dim: d,
+                dim: x.dim(),
                 plan: solved.plan,
                 objectives,
             });
@@ -155,20 +148,33 @@ fn starting_rotation(x: &Points, y: &Points, initial: Initial) -> Result<Mat<f64
             if pairs.is_empty() {
                 return Err(Error::Empty { arg: "seed_pairs" });
             }
-            for &(i, j) in pairs {
-                if i >= x.len() || j >= y.len() {
-                    return Err(Error::invalid(
-                        "seed_pairs",
-                        format!(
-                            "pair ({i}, {j}) is out of range: x has {} points and y {}",
-                            x.len(),
-                            y.len()
-                        ),
-                    ));
-                }
-            }
+            pairs_in_range("seed_pairs", pairs, x.len(), y.len())?;
             procrustes(view(x), view(y), pairs)
         }
+    }
+}
+
+/// Fails unless y has x's dimension.
+fn same_dimension(x: &PointCloud, y: &PointCloud) -> Result<()> {
+    if y.dim() == x.dim() {
+        Ok(())
+    } else {
+        Err(Error::mismatch(
+            "y",
+            format!("{} columns, as x", x.dim()),
+            format!("{} columns", y.dim()),
+        ))
+    }
+}
+
+/// Fails unless every pair (i, j) indexes a point of x (n points) and of y (m points).
+fn pairs_in_range(arg: &'static str, pairs: &[(usize, usize)], n: usize, m: usize) -> Result<()> {
+    match pairs.iter().find(|&&(i, j)| i >= n || j >= m) {
+        None => Ok(()),
+        Some((i, j)) => Err(Error::invalid(
+            arg,
+            format!("pair ({i}, {j}) is out of range: x has {n} points and y {m}"),
+        )),
     }
 }
 

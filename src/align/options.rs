@@ -1,6 +1,6 @@
 //! Options of a Wasserstein–Procrustes alignment. Each setter checks its value where it is set.
 
-use crate::error::{Error, Result};
+use crate::error::{positive, Error, Result};
 use crate::kernel::dense::DenseMode;
 use crate::kernel::nystrom::NystromOptions;
 use crate::kernel::pairs::PairRule;
@@ -55,17 +55,6 @@ impl Default for AlignOptions {
             decay: 0.5,
             decay_every: 100,
         }
-    }
-}
-
-fn positive(arg: &'static str, value: f64) -> Result<f64> {
-    if value.is_finite() && value > 0.0 {
-        Ok(value)
-    } else {
-        Err(Error::invalid(
-            arg,
-            format!("{value} is not a positive finite number"),
-        ))
     }
 }
 

@@ -12,6 +12,7 @@ use faer::{Accum, Mat, MatRef, Par};
 use rayon::prelude::*;
 
 use super::step::{rotated, view};
+use super::{pairs_in_range, same_dimension};
 use crate::error::{ensure_len, Error, Result};
 use crate::geometry::{PointCloud, Points};
 use crate::numeric::largest::largest_k;
@@ -100,14 +101,8 @@ pub fn precision_at_1(
     pairs: &[(usize, usize)],
     k: usize,
 ) -> Result<Retrieval> {
+    same_dimension(x, y)?;
     let d = x.dim();
-    if y.dim() != d {
-        return Err(Error::mismatch(
-            "y",
-            format!("{d} columns, as x"),
-            format!("{} columns", y.dim()),
-        ));
-    }
     ensure_len("rotation", rotation, d * d)?;
     if pairs.is_empty() {
         return Err(Error::Empty { arg: "pairs" });
@@ -115,16 +110,7 @@ pub fn precision_at_1(
     if k == 0 {
         return Err(Error::invalid("k", "0: CSLS needs at least one neighbour"));
     }
-    if let Some(&(i, j)) = pairs.iter().find(|&&(i, j)| i >= x.len() || j >= y.len()) {
-        return Err(Error::invalid(
-            "pairs",
-            format!(
-                "pair ({i}, {j}) is out of range: x has {} points and y {}",
-                x.len(),
-                y.len()
-            ),
-        ));
-    }
+    pairs_in_range("pairs", pairs, x.len(), y.len())?;
     let r = MatRef::from_row_major_slice(rotation, d, d);
     let sources = normalised(x.to_points()?);
     let targets = normalised(rotated(&y.to_points()?, r));

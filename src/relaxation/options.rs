@@ -1,6 +1,6 @@
 //! Options of an R_ρ solve. Each setter checks its value where it is set.
 
-use crate::error::{Error, Result};
+use crate::error::{positive, Error, Result};
 use crate::geometry::ensure_finite;
 
 /// How the dual's row sums are computed.
@@ -50,17 +50,6 @@ impl Default for RrhoOptions {
             method: Method::BlockAscent,
             warm_start: None,
         }
-    }
-}
-
-fn positive(arg: &'static str, value: f64) -> Result<f64> {
-    if value.is_finite() && value > 0.0 {
-        Ok(value)
-    } else {
-        Err(Error::invalid(
-            arg,
-            format!("{value} is not a positive finite number"),
-        ))
     }
 }
 
