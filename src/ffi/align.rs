@@ -9,7 +9,7 @@ use super::kernel::two_clouds;
 use super::lcn::{default_lcn_rule, LCN_LANDMARKS};
 use super::nystrom::{scalot_nystrom_options, NystromSettings, NYSTROM_LANDMARKS};
 use super::plan::{expect_len, scalot_plan};
-use super::sinkhorn::scalot_progress_callback;
+use super::sinkhorn::{scalot_progress_callback, Progress};
 use super::sparse::{scalot_sparse_options, SparseOptions};
 use crate::align::{self, precision_at_1, AlignKernel, AlignOptions, Initial};
 use crate::error::{checked_product, Result};
@@ -21,14 +21,16 @@ pub struct scalot_align_options {
     _private: [u8; 0],
 }
 
+#[derive(Default)]
 pub(crate) struct Options {
     align: AlignOptions,
     initial: Start,
-    callback: scalot_progress_callback,
-    user_data: *mut c_void,
+    progress: Progress,
 }
 
+#[derive(Default)]
 enum Start {
+    #[default]
     Identity,
     /// Row-major d x d, with its d.
     Rotation(Vec<f64>, usize),
@@ -70,12 +72,7 @@ pub struct scalot_retrieval {
 pub extern "C" fn scalot_align_options_new(out: *mut *mut scalot_align_options) -> scalot_status {
     ffi_boundary!({
         let out = unsafe { out_param(out, "out") }?;
-        out.write(into_handle::<scalot_align_options>(Options {
-            align: AlignOptions::default(),
-            initial: Start::Identity,
-            callback: None,
-            user_data: std::ptr::null_mut(),
-        }));
+        out.write(into_handle::<scalot_align_options>(Options::default()));
         Ok(())
     })
 }
@@ -266,8 +263,7 @@ pub extern "C" fn scalot_align_options_set_progress_callback(
 ) -> scalot_status {
     ffi_boundary!({
         update(options, |o| {
-            o.callback = callback;
-            o.user_data = user_data;
+            o.progress = Progress::new(callback, user_data);
             Ok(())
         })
     })
@@ -310,12 +306,7 @@ pub extern "C" fn scalot_align(
         let rotation = unsafe { output(rotation, checked_product("rotation", d, d)?, "rotation") }?;
         let defaults;
         let options = if options.is_null() {
-            defaults = Options {
-                align: AlignOptions::default(),
-                initial: Start::Identity,
-                callback: None,
-                user_data: std::ptr::null_mut(),
-            };
+            defaults = Options::default();
             &defaults
         } else {
             unsafe { borrow(options, "options") }?
@@ -339,15 +330,10 @@ pub extern "C" fn scalot_align(
             }
             Start::SeedPairs(pairs) => Initial::SeedPairs(pairs),
         };
-        let alignment = match options.callback {
-            None => align::align(&xs, &ys, initial, &options.align, &mut |_| true)?,
-            Some(callback) => {
-                let user_data = options.user_data;
-                align::align(&xs, &ys, initial, &options.align, &mut |p| unsafe {
-                    callback(user_data, p.step, p.objective) == 0
-                })?
-            }
-        };
+        let progress = options.progress;
+        let alignment = align::align(&xs, &ys, initial, &options.align, &mut |p| {
+            progress.report(p.step, p.objective)
+        })?;
         alignment.write_rotation(rotation, layout);
         if let Some(out) = objectives {
             out.copy_from_slice(alignment.objectives());

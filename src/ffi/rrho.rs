@@ -10,7 +10,7 @@ use super::handles::{
 };
 use super::kernel::two_clouds;
 use super::plan::expect_len;
-use super::sinkhorn::scalot_progress_callback;
+use super::sinkhorn::{scalot_progress_callback, Progress};
 use crate::error::{checked_product, Error, Result};
 use crate::relaxation::{self, Preprocessing, RrhoOptions, RrhoProblem, RrhoSolution};
 
@@ -35,10 +35,10 @@ pub struct scalot_rrho_options {
     _private: [u8; 0],
 }
 
+#[derive(Default)]
 pub(crate) struct Options {
     solver: RrhoOptions,
-    callback: scalot_progress_callback,
-    user_data: *mut c_void,
+    progress: Progress,
 }
 
 impl Handle for scalot_rrho_options {
@@ -139,11 +139,7 @@ pub extern "C" fn scalot_rrho_problem_free(problem: *mut scalot_rrho_problem) {
 pub extern "C" fn scalot_rrho_options_new(out: *mut *mut scalot_rrho_options) -> scalot_status {
     ffi_boundary!({
         let out = unsafe { out_param(out, "out") }?;
-        out.write(into_handle::<scalot_rrho_options>(Options {
-            solver: RrhoOptions::default(),
-            callback: None,
-            user_data: std::ptr::null_mut(),
-        }));
+        out.write(into_handle::<scalot_rrho_options>(Options::default()));
         Ok(())
     })
 }
@@ -254,8 +250,7 @@ pub extern "C" fn scalot_rrho_options_set_progress_callback(
 ) -> scalot_status {
     ffi_boundary!({
         update(options, |o| {
-            o.callback = callback;
-            o.user_data = user_data;
+            o.progress = Progress::new(callback, user_data);
             Ok(())
         })
     })
@@ -279,23 +274,18 @@ pub extern "C" fn scalot_rrho_solve(
         let out = unsafe { out_param(out, "out") }?;
         let defaults;
         let options = if options.is_null() {
-            defaults = Options {
-                solver: RrhoOptions::default(),
-                callback: None,
-                user_data: std::ptr::null_mut(),
-            };
+            defaults = Options::default();
             &defaults
         } else {
             unsafe { borrow(options, "options") }?
         };
-        let solution = match options.callback {
-            None => relaxation::solve(problem, &options.solver)?,
-            Some(callback) => {
-                let user_data = options.user_data;
-                relaxation::solve_with_progress(problem, &options.solver, &mut |p| unsafe {
-                    callback(user_data, p.pass, p.error) == 0
-                })?
-            }
+        let progress = options.progress;
+        let solution = if progress.is_set() {
+            relaxation::solve_with_progress(problem, &options.solver, &mut |p| {
+                progress.report(p.pass, p.error)
+            })?
+        } else {
+            relaxation::solve(problem, &options.solver)?
         };
         out.write(into_handle::<scalot_rrho_solution>(solution));
         Ok(())

@@ -25,10 +25,49 @@ pub struct scalot_sinkhorn_options {
     _private: [u8; 0],
 }
 
-pub(crate) struct Options {
-    solver: SinkhornOptions,
+/// A caller's progress callback and the pointer passed back to it; the default has no callback. Shared by
+/// every options handle that takes one.
+#[derive(Clone, Copy)]
+pub(crate) struct Progress {
     callback: scalot_progress_callback,
     user_data: *mut c_void,
+}
+
+impl Default for Progress {
+    fn default() -> Self {
+        Progress {
+            callback: None,
+            user_data: std::ptr::null_mut(),
+        }
+    }
+}
+
+impl Progress {
+    pub(crate) fn new(callback: scalot_progress_callback, user_data: *mut c_void) -> Self {
+        Progress {
+            callback,
+            user_data,
+        }
+    }
+
+    pub(crate) fn is_set(&self) -> bool {
+        self.callback.is_some()
+    }
+
+    /// Tells the caller; false when it asks to cancel. Without a callback, always true.
+    pub(crate) fn report(&self, iteration: usize, value: f64) -> bool {
+        match self.callback {
+            None => true,
+            // The caller's contract: `callback` accepts `user_data` (scalot_progress_callback's docs).
+            Some(callback) => unsafe { callback(self.user_data, iteration, value) == 0 },
+        }
+    }
+}
+
+#[derive(Default)]
+pub(crate) struct Options {
+    solver: SinkhornOptions,
+    progress: Progress,
 }
 
 impl Handle for scalot_sinkhorn_options {
@@ -46,11 +85,7 @@ pub extern "C" fn scalot_sinkhorn_options_new(
 ) -> scalot_status {
     ffi_boundary!({
         let out = unsafe { out_param(out, "out") }?;
-        out.write(into_handle::<scalot_sinkhorn_options>(Options {
-            solver: SinkhornOptions::default(),
-            callback: None,
-            user_data: std::ptr::null_mut(),
-        }));
+        out.write(into_handle::<scalot_sinkhorn_options>(Options::default()));
         Ok(())
     })
 }
@@ -205,8 +240,7 @@ pub extern "C" fn scalot_sinkhorn_options_set_progress_callback(
 ) -> scalot_status {
     ffi_boundary!({
         update(options, |o| {
-            o.callback = callback;
-            o.user_data = user_data;
+            o.progress = Progress::new(callback, user_data);
             Ok(())
         })
     })
@@ -264,23 +298,18 @@ pub extern "C" fn scalot_sinkhorn_solve(
         let b = Weights::new("b", unsafe { optional_input(b, m, "b") }?, m)?;
         let defaults;
         let options = if options.is_null() {
-            defaults = Options {
-                solver: SinkhornOptions::default(),
-                callback: None,
-                user_data: std::ptr::null_mut(),
-            };
+            defaults = Options::default();
             &defaults
         } else {
             unsafe { borrow(options, "options") }?
         };
-        let plan = match options.callback {
-            None => sinkhorn::solve(kernel, &a, &b, &options.solver)?,
-            Some(callback) => {
-                let user_data = options.user_data;
-                sinkhorn::solve_with_progress(kernel, &a, &b, &options.solver, &mut |p| unsafe {
-                    callback(user_data, p.iteration, p.error) == 0
-                })?
-            }
+        let progress = options.progress;
+        let plan = if progress.is_set() {
+            sinkhorn::solve_with_progress(kernel, &a, &b, &options.solver, &mut |p| {
+                progress.report(p.iteration, p.error)
+            })?
+        } else {
+            sinkhorn::solve(kernel, &a, &b, &options.solver)?
         };
         out.write(into_handle::<scalot_plan>(plan));
         Ok(())
