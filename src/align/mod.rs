@@ -21,6 +21,7 @@ use faer::{Mat, MatRef};
 
 use crate::error::{ensure_len, Error, Result};
 use crate::geometry::{ensure_finite, Layout, PointCloud, Points};
+use crate::kernel::pairs::PairMemory;
 use crate::sinkhorn::{SinkhornOptions, TransportPlan};
 use orthogonal::{nearest_orthogonal, orthogonality_error, procrustes, ORTHOGONALITY_TOLERANCE};
 use step::{solve_step, view};
@@ -90,6 +91,7 @@ pub fn align(
         .set_tolerance(f64::MIN_POSITIVE)?
         .set_max_iterations(options.sinkhorn_iterations)?;
     let mut objectives = Vec::with_capacity(options.steps + 1);
+    let mut memory = PairMemory::default();
     for step in 0..=options.steps {
         let solved = solve_step(
             &x,
@@ -98,6 +100,7 @@ pub fn align(
             &options.kernel,
             options.epsilon,
             &sinkhorn,
+            &mut memory,
         )?;
         objectives.push(solved.objective);
         if step == options.steps {

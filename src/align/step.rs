@@ -16,6 +16,7 @@ use crate::geometry::{Cost, Layout, PointCloud, Points, Weights};
 use crate::kernel::dense::DenseKernel;
 use crate::kernel::lcn::LcnKernel;
 use crate::kernel::nystrom::NystromKernel;
+use crate::kernel::pairs::PairMemory;
 use crate::kernel::sparse::SparseKernel;
 use crate::kernel::Kernel;
 use crate::sinkhorn::{solve, SinkhornOptions, TransportPlan};
@@ -64,6 +65,7 @@ fn build_kernel(
     x: &Points,
     targets: &Points,
     epsilon: f64,
+    memory: &mut PairMemory,
 ) -> Result<Arc<dyn Kernel>> {
     let (xs, ys) = (cloud("x", x)?, cloud("y", targets)?);
     let cost = Cost::NegDot;
@@ -71,9 +73,9 @@ fn build_kernel(
         AlignKernel::Dense(mode) => {
             Arc::new(DenseKernel::from_points(&xs, &ys, cost, epsilon, *mode)?)
         }
-        AlignKernel::Sparse { rule, seed } => {
-            Arc::new(SparseKernel::new(&xs, &ys, cost, epsilon, rule, *seed)?)
-        }
+        AlignKernel::Sparse { rule, seed } => Arc::new(SparseKernel::remembering(
+            &xs, &ys, cost, epsilon, rule, *seed, memory,
+        )?),
         AlignKernel::Nystrom(options) => {
             Arc::new(NystromKernel::new(&xs, &ys, cost, epsilon, options)?)
         }
@@ -81,14 +83,15 @@ fn build_kernel(
             landmarks,
             rule,
             seed,
-        } => Arc::new(LcnKernel::new(
-            &xs, &ys, cost, epsilon, landmarks, rule, *seed,
+        } => Arc::new(LcnKernel::remembering(
+            &xs, &ys, cost, epsilon, landmarks, rule, *seed, memory,
         )?),
     })
 }
 
-/// Runs `iterations` Sinkhorn iterations (from `warm`, the previous step's potentials, if given) between
-/// X and Y Rᵀ, and differentiates the result in R, which must be orthogonal.
+/// Runs `sinkhorn`'s iterations (from its warm start, the previous step's potentials, if set) between
+/// X and Y Rᵀ, and differentiates the result in R, which must be orthogonal. The kernel's pairs start from
+/// what the previous step's left in `memory`.
 pub fn solve_step(
     x: &Points,
     y: &Points,
@@ -96,9 +99,10 @@ pub fn solve_step(
     kind: &AlignKernel,
     epsilon: f64,
     sinkhorn: &SinkhornOptions,
+    memory: &mut PairMemory,
 ) -> Result<StepPlan> {
     let targets = rotated(y, r);
-    let kernel = build_kernel(kind, x, &targets, epsilon)?;
+    let kernel = build_kernel(kind, x, &targets, epsilon, memory)?;
     let (n, m, d) = (x.len(), y.len(), x.dim());
     let plan = solve(
         &kernel,
@@ -169,7 +173,16 @@ mod tests {
         .unwrap();
         let direction = Mat::from_fn(d, d, |i, k| ((i * 5 + k) % 3) as f64 - 1.0);
         let at = |r: MatRef<'_, f64>| {
-            let step = solve_step(&x, &y, r, &kind, epsilon, &sinkhorn).unwrap();
+            let step = solve_step(
+                &x,
+                &y,
+                r,
+                &kind,
+                epsilon,
+                &sinkhorn,
+                &mut PairMemory::default(),
+            )
+            .unwrap();
             assert!(step.plan.converged());
             (step.plan.regularized_objective(), step.gradient)
         };

@@ -2,39 +2,76 @@
 //! path through the levels; b₁·b₂·… buckets cost about (b₁ + b₂ + …) distance evaluations per point and
 //! Lloyd step, instead of b₁·b₂·… for flat k-means.
 
+use std::collections::HashMap;
+
 use rayon::prelude::*;
 
-use super::{kmeans, Joint};
+use super::{kmeans, lloyd, Joint};
 use crate::numeric::random::SplitMix64;
 
-/// Every joint point's bucket, `Σ_level label_level · Π_(deeper levels) b`. Each cluster is split with
-/// its own seed, drawn from `seed` and the cluster's path, so the buckets do not depend on the thread
-/// count.
+/// The centres every split of a hierarchical clustering ended with, by level and path. Clustering points
+/// that moved a little (the rotated targets of consecutive alignment steps) from these centres needs a few
+/// Lloyd steps instead of a new k-means++ seeding, which costs k passes over the points of each split.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Hierarchy {
+    splits: Vec<HashMap<u64, Vec<f64>>>,
+}
+
+impl Hierarchy {
+    /// The centres the split at `path` of `level` ended with, if it had `k` of them.
+    fn centres(&self, level: usize, path: u64, k: usize, d: usize) -> Option<Vec<f64>> {
+        let centres = self.splits.get(level)?.get(&path)?;
+        (centres.len() == k * d).then(|| centres.clone())
+    }
+}
+
+/// Every joint point's bucket, `Σ_level label_level · Π_(deeper levels) b`, and the centres of every split.
+/// A split starts from `previous`'s centres at its path when they exist in the right number; otherwise it
+/// is seeded with its own seed, drawn from `seed` and the split's path. Either way the buckets do not
+/// depend on the thread count.
 pub(crate) fn hierarchical_labels(
     joint: &Joint,
     branching: &[usize],
     iterations: usize,
     seed: u64,
-) -> Vec<u64> {
+    previous: Option<&Hierarchy>,
+) -> (Vec<u64>, Hierarchy) {
+    let d = joint.dim();
     let mut groups: Vec<(u64, Vec<usize>)> = vec![(0, joint.everyone())];
+    let mut hierarchy = Hierarchy::default();
     for (level, &clusters) in branching.iter().enumerate() {
-        groups = groups
+        let splits: Vec<_> = groups
             .into_par_iter()
-            .flat_map_iter(|(path, members)| {
-                let stream = SplitMix64::new(path ^ ((level as u64) << 56)).next_u64();
-                let mut random = SplitMix64::new(seed ^ stream);
-                let clustering = kmeans(joint, &members, clusters, iterations, &mut random);
-                let mut children = vec![Vec::new(); clustering.centres.len() / joint.dim()];
+            .map(|(path, members)| {
+                let k = clusters.min(members.len());
+                let clustering = match previous.and_then(|h| h.centres(level, path, k, d)) {
+                    Some(centres) => lloyd(joint, &members, centres, iterations),
+                    None => {
+                        let stream = SplitMix64::new(path ^ ((level as u64) << 56)).next_u64();
+                        let mut random = SplitMix64::new(seed ^ stream);
+                        kmeans(joint, &members, k, iterations, &mut random)
+                    }
+                };
+                let mut children = vec![Vec::new(); k];
                 for (&p, &label) in members.iter().zip(&clustering.labels) {
                     children[label as usize].push(p);
                 }
+                (path, clustering.centres, children)
+            })
+            .collect();
+        let mut centres = HashMap::with_capacity(splits.len());
+        groups = Vec::new();
+        for (path, split_centres, children) in splits {
+            centres.insert(path, split_centres);
+            groups.extend(
                 children
                     .into_iter()
                     .enumerate()
                     .filter(|(_, child)| !child.is_empty())
-                    .map(move |(label, child)| (path * clusters as u64 + label as u64, child))
-            })
-            .collect();
+                    .map(|(label, child)| (path * clusters as u64 + label as u64, child)),
+            );
+        }
+        hierarchy.splits.push(centres);
     }
     let mut labels = vec![0u64; joint.len()];
     for (path, members) in &groups {
@@ -42,5 +79,5 @@ pub(crate) fn hierarchical_labels(
             labels[p] = *path;
         }
     }
-    labels
+    (labels, hierarchy)
 }

@@ -73,9 +73,18 @@ pub(crate) fn kmeans(
     iterations: usize,
     random: &mut SplitMix64,
 ) -> Clustering {
+    let centres = kmeans_plus_plus(joint, members, k.min(members.len()), random);
+    lloyd(joint, members, centres, iterations)
+}
+
+/// Up to `iterations` Lloyd steps from the given centres, stopping early when no label changes.
+pub(crate) fn lloyd(
+    joint: &Joint,
+    members: &[usize],
+    mut centres: Vec<f64>,
+    iterations: usize,
+) -> Clustering {
     let d = joint.dim();
-    let k = k.min(members.len());
-    let mut centres = kmeans_plus_plus(joint, members, k, random);
     let mut labels = labels_of(joint, members, &centres);
     for _ in 0..iterations {
         move_centres(joint, members, &labels, &mut centres, d);

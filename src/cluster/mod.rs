@@ -6,8 +6,8 @@ mod hierarchical;
 mod kmeans;
 mod nearest_centre;
 
-pub(crate) use self::hierarchical::hierarchical_labels;
-pub(crate) use self::kmeans::{kmeans, kmeans_plus_plus};
+pub(crate) use self::hierarchical::{hierarchical_labels, Hierarchy};
+pub(crate) use self::kmeans::{kmeans, kmeans_plus_plus, lloyd};
 pub(crate) use self::nearest_centre::nearest_centres;
 
 use crate::geometry::Points;

@@ -17,7 +17,7 @@ use crate::error::Result;
 use crate::geometry::{Cost, PointCloud, Points};
 use crate::kernel::dense::validate_epsilon;
 use crate::kernel::nystrom::{Direction, Landmarked, NystromKernel, NystromOptions};
-use crate::kernel::pairs::PairRule;
+use crate::kernel::pairs::{PairMemory, PairRule};
 use crate::kernel::sparse::gibbs::SparseGibbs;
 use crate::kernel::sparse::pattern::Pattern;
 use crate::kernel::{Gibbs, Kernel, KernelInfo, KernelKind};
@@ -47,10 +47,35 @@ impl LcnKernel {
         rule: &PairRule,
         seed: u64,
     ) -> Result<Self> {
+        Self::remembering(
+            x,
+            y,
+            cost,
+            epsilon,
+            landmarks,
+            rule,
+            seed,
+            &mut PairMemory::default(),
+        )
+    }
+
+    /// As [`LcnKernel::new`], with the pairs built from what the previous build on nearby points left in
+    /// `memory`, which receives what this build leaves.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn remembering(
+        x: &PointCloud,
+        y: &PointCloud,
+        cost: Cost,
+        epsilon: f64,
+        landmarks: &NystromOptions,
+        rule: &PairRule,
+        seed: u64,
+        memory: &mut PairMemory,
+    ) -> Result<Self> {
         validate_epsilon(epsilon)?;
         rule.validate()?;
         let landmarked = Landmarked::new(x, y, cost, landmarks)?;
-        let rows = rule.rows(&landmarked.x, &landmarked.y, cost, epsilon, seed)?;
+        let rows = rule.rows(&landmarked.x, &landmarked.y, cost, epsilon, seed, memory)?;
         let pattern = Pattern::new(&landmarked.x, &landmarked.y, cost, rows);
         let nystrom =
             NystromKernel::from_landmarked(Arc::new(landmarked), landmarks.clone(), epsilon)?;

@@ -2,6 +2,7 @@
 //! in any of the rounds.
 
 use super::buckets::append_matches;
+use super::memory::PairMemory;
 use crate::cluster::{hierarchical_labels, Joint};
 use crate::geometry::Points;
 
@@ -38,18 +39,29 @@ impl KMeans {
             .try_fold(1u64, |acc, &b| acc.checked_mul(b as u64))
     }
 
-    pub(super) fn rows(&self, x: &Points, y: &Points, seed: u64) -> Vec<Vec<u32>> {
+    /// The kept pairs by row; the rounds start from `memory`'s centres where it has them, and leave
+    /// theirs there.
+    pub(super) fn rows(
+        &self,
+        x: &Points,
+        y: &Points,
+        seed: u64,
+        memory: &mut PairMemory,
+    ) -> Vec<Vec<u32>> {
         let joint = Joint::new(x, y);
         let n = x.len();
         let mut rows = vec![Vec::new(); n];
-        for round in 0..self.rounds as u64 {
-            let labels = hierarchical_labels(
+        let previous = std::mem::take(&mut memory.kmeans_rounds);
+        for round in 0..self.rounds {
+            let (labels, hierarchy) = hierarchical_labels(
                 &joint,
                 &self.branching,
                 self.iterations,
-                seed.wrapping_add(round.wrapping_mul(ROUND_STRIDE)),
+                seed.wrapping_add((round as u64).wrapping_mul(ROUND_STRIDE)),
+                previous.get(round),
             );
             append_matches(&mut rows, &labels[..n], &labels[n..]);
+            memory.kmeans_rounds.push(hierarchy);
         }
         rows
     }

@@ -4,6 +4,7 @@
 mod buckets;
 mod kmeans;
 mod lsh;
+mod memory;
 mod neighbours;
 mod truncation;
 
@@ -12,6 +13,7 @@ use crate::geometry::{Cost, Points};
 
 pub use self::kmeans::KMeans;
 pub use self::lsh::AngularLsh;
+pub(crate) use self::memory::PairMemory;
 
 /// A rule for choosing pairs.
 #[derive(Debug, Clone, PartialEq)]
@@ -93,7 +95,8 @@ impl PairRule {
         Ok(())
     }
 
-    /// Each row's kept columns (unsorted, possibly repeated).
+    /// Each row's kept columns (unsorted, possibly repeated). `memory` holds what the last build with this
+    /// rule left (empty for a first build), and receives what this one leaves.
     pub(crate) fn rows(
         &self,
         x: &Points,
@@ -101,6 +104,7 @@ impl PairRule {
         cost: Cost,
         epsilon: f64,
         seed: u64,
+        memory: &mut PairMemory,
     ) -> Result<Vec<Vec<u32>>> {
         self.validate()?;
         if y.len() > u32::MAX as usize {
@@ -124,7 +128,7 @@ impl PairRule {
                         ),
                     ));
                 }
-                kmeans.rows(x, y, seed)
+                kmeans.rows(x, y, seed, memory)
             }
             PairRule::AngularLsh(lsh) => lsh.rows(x, y, seed),
             PairRule::NearestNeighbours { k } => neighbours::rows(x, y, cost, *k),

@@ -14,7 +14,7 @@ use self::pattern::Pattern;
 use crate::error::Result;
 use crate::geometry::{ensure_same_dimension, Cost, PointCloud, Points};
 use crate::kernel::dense::validate_epsilon;
-use crate::kernel::pairs::PairRule;
+use crate::kernel::pairs::{PairMemory, PairRule};
 use crate::kernel::{Gibbs, Kernel, KernelInfo, KernelKind};
 use crate::numeric::logsumexp::LogSumExp;
 use crate::numeric::parallel::min_rows_per_task;
@@ -39,10 +39,24 @@ impl SparseKernel {
         rule: &PairRule,
         seed: u64,
     ) -> Result<Self> {
+        Self::remembering(x, y, cost, epsilon, rule, seed, &mut PairMemory::default())
+    }
+
+    /// As [`SparseKernel::new`], with the pairs built from what the previous build on nearby points left
+    /// in `memory`, which receives what this build leaves.
+    pub(crate) fn remembering(
+        x: &PointCloud,
+        y: &PointCloud,
+        cost: Cost,
+        epsilon: f64,
+        rule: &PairRule,
+        seed: u64,
+        memory: &mut PairMemory,
+    ) -> Result<Self> {
         ensure_same_dimension(x, y)?;
         validate_epsilon(epsilon)?;
         let (x, y) = (x.to_points()?, y.to_points()?);
-        let rows = rule.rows(&x, &y, cost, epsilon, seed)?;
+        let rows = rule.rows(&x, &y, cost, epsilon, seed, memory)?;
         let pattern = Pattern::new(&x, &y, cost, rows);
         Ok(SparseKernel {
             x: Arc::new(x),
