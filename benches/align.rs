@@ -164,15 +164,13 @@ fn main() {
     let identity: Vec<f64> = (0..d * d)
         .map(|v| if v % (d + 1) == 0 { 1.0 } else { 0.0 })
         .collect();
-    let mut options = AlignOptions::default();
-    options
-        .set_steps(1)
-        .unwrap()
-        .set_learning_rate(1e-300, 1.0, 1)
-        .unwrap();
-    // The start: the Procrustes fit on the seed pairs (one step with a vanishing rate keeps it).
-    let fitted = align(&x, &y, Initial::SeedPairs(&seeds), &options, &mut |_| true).unwrap();
-    let initial = fitted.rotation().to_vec();
+    // The start: the Procrustes fit on the seed pairs, R = polar(Σ x_i y_jᵀ).
+    let seed_rows = |points: &[f64], side: fn(&(usize, usize)) -> usize| -> Mat<f64> {
+        Mat::from_fn(seeds.len(), d, |p, k| points[side(&seeds[p]) * d + k])
+    };
+    let (xs, ys) = (seed_rows(&data.x, |p| p.0), seed_rows(&data.y, |p| p.1));
+    let fitted = polar((xs.transpose() * &ys).as_ref());
+    let initial: Vec<f64> = (0..d * d).map(|v| fitted[(v / d, v % d)]).collect();
     let report = |name: &str, seconds: f64, rotation: &[f64]| {
         let p = precision_at_1(&x, &y, rotation, &data.pairs, 10).unwrap();
         println!(
