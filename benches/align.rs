@@ -28,8 +28,9 @@ use faer::linalg::matmul::matmul;
 use faer::{Accum, Mat, MatRef, Par};
 use scalot::align::precision_at_1;
 use scalot::{
-    align, solve, AlignKernel, AlignOptions, AngularLsh, Cost, DenseKernel, DenseMode, Initial,
-    KMeans, Kernel, Layout, NystromOptions, PairRule, PointCloud, SinkhornOptions, Weights,
+    align, solve, AlignKernel, AlignOptions, AlignProgress, AngularLsh, Cost, DenseKernel,
+    DenseMode, Initial, KMeans, Kernel, Layout, NystromOptions, PairRule, PointCloud,
+    SinkhornOptions, Weights,
 };
 
 const EPSILON: f64 = 0.05;
@@ -212,7 +213,24 @@ fn main() {
             panic!("unknown method {method}");
         };
         options.set_kernel(kernel);
-        match align(&x, &y, Initial::Rotation(&initial), &options, &mut |_| true) {
+        let mut step_ends = vec![start];
+        let mut record = |_: &AlignProgress| {
+            step_ends.push(Instant::now());
+            true
+        };
+        let result = align(&x, &y, Initial::Rotation(&initial), &options, &mut record);
+        let mut step_seconds: Vec<f64> = step_ends
+            .windows(2)
+            .map(|w| (w[1] - w[0]).as_secs_f64())
+            .collect();
+        step_seconds.sort_by(f64::total_cmp);
+        if let Some(median) = step_seconds.get(step_seconds.len() / 2) {
+            eprintln!(
+                "{method}: median step {median:.2} s over {} steps",
+                step_seconds.len()
+            );
+        }
+        match result {
             Ok(alignment) => report(method, start.elapsed().as_secs_f64(), alignment.rotation()),
             Err(error) => println!(
                 "| {method} | failed after {:.1} s: {error} | | |",

@@ -14,7 +14,7 @@ pub mod relaxation;
 pub mod sinkhorn;
 pub mod threads;
 
-pub use align::{align, AlignKernel, AlignOptions, Alignment, Initial};
+pub use align::{align, AlignKernel, AlignOptions, AlignProgress, Alignment, Initial};
 pub use error::{Error, Result};
 pub use geometry::{Cost, Layout, PointCloud, Weights};
 pub use kernel::dense::{DenseKernel, DenseMode};
