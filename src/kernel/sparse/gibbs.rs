@@ -1,6 +1,6 @@
 //! The sparse kernel with potentials absorbed: G_ij = exp((f_i + g_j − C_ij)/ε) at the kept pairs, in
-//! row order. Row products stream the values; column products gather them through the pattern's
-//! column view. Every sum runs over one row or column in a fixed order, whatever the thread count.
+//! row order, and again in the column order. Products read their input in the pattern's locality orders.
+//! Every sum runs over one row or column in a fixed order, whatever the thread count.
 
 use std::sync::Arc;
 
@@ -62,14 +62,15 @@ impl SparseGibbs {
 
     /// `y = G x`, or `y += G x` when `accumulate`.
     pub fn rows_into(&self, x: &[f64], y: &mut [f64], accumulate: bool) {
+        let x = self.pattern.columns_locally(x);
         y.par_iter_mut()
             .with_min_len(min_rows_per_task(self.width()))
             .enumerate()
             .for_each(|(i, yi)| {
-                let sum: f64 = self
-                    .pattern
-                    .row(i)
-                    .map(|k| self.values[k] * x[self.pattern.col(k)])
+                let sum: f64 = self.values[self.pattern.row(i)]
+                    .iter()
+                    .zip(self.pattern.local_columns(i))
+                    .map(|(v, &q)| v * x[q as usize])
                     .sum();
                 *yi = if accumulate { *yi + sum } else { sum };
             });
@@ -77,14 +78,15 @@ impl SparseGibbs {
 
     /// `y = Gᵀ x`, or `y += Gᵀ x` when `accumulate`.
     pub fn columns_into(&self, x: &[f64], y: &mut [f64], accumulate: bool) {
+        let x = self.pattern.rows_locally(x);
         y.par_iter_mut()
             .with_min_len(min_rows_per_task(self.width()))
             .enumerate()
             .for_each(|(j, yj)| {
                 let sum: f64 = self.column_values[self.pattern.column_range(j)]
                     .iter()
-                    .zip(self.pattern.column_rows(j))
-                    .map(|(v, &i)| v * x[i as usize])
+                    .zip(self.pattern.local_rows(j))
+                    .map(|(v, &q)| v * x[q as usize])
                     .sum();
                 *yj = if accumulate { *yj + sum } else { sum };
             });

@@ -3,6 +3,7 @@
 //! kernel at different ε, so ε-scaling costs nothing to rebuild.
 
 pub(crate) mod gibbs;
+mod locality;
 pub(crate) mod pattern;
 
 use std::sync::Arc;

@@ -2,12 +2,14 @@
 
 use rayon::prelude::*;
 
+use super::locality::LineOrder;
 use crate::error::{Error, Result};
 use crate::geometry::{Cost, Points};
 
 /// Kept pairs (i, j) with their costs C_ij: row i's entries are `offsets[i]..offsets[i + 1]` of `cols`,
-/// `entry_rows` and `costs`, columns ascending. The column view lists, for column j, the rows and the positions of its
-/// entries in the row order, so both products read the same values.
+/// `entry_rows` and `costs`, columns ascending. The column view lists, for column j, the positions of its
+/// entries in the row order, so both products read the same values. Products gather their input in the
+/// locality orders of the columns and rows (`locality.rs`), through the entries' local indices.
 #[derive(Debug)]
 pub(crate) struct Pattern {
     n: usize,
@@ -18,8 +20,12 @@ pub(crate) struct Pattern {
     costs: Vec<f64>,
     col_offsets: Vec<usize>,
     col_entries: Vec<usize>,
-    /// The rows of the column view's entries, so a column product reads them in order.
-    col_rows: Vec<u32>,
+    column_locality: LineOrder,
+    row_locality: LineOrder,
+    /// Each entry's column position in `column_locality`, in the row order.
+    local_cols: Vec<u32>,
+    /// Each entry's row position in `row_locality`, in the column order.
+    local_col_rows: Vec<u32>,
 }
 
 impl Pattern {
@@ -61,7 +67,22 @@ impl Pattern {
             col_entries[next[j as usize]] = k;
             next[j as usize] += 1;
         }
-        let col_rows = col_entries.iter().map(|&k| entry_rows[k]).collect();
+        let column_locality = LineOrder::by_first_partner(m, |j| {
+            (col_offsets[j] < col_offsets[j + 1]).then(|| entry_rows[col_entries[col_offsets[j]]])
+        });
+        let row_locality = LineOrder::by_first_partner(n, |i| {
+            (offsets[i] < offsets[i + 1]).then(|| cols[offsets[i]])
+        });
+        let local_cols = cols
+            .par_iter()
+            .with_min_len(1 << 14)
+            .map(|&j| column_locality.position(j as usize))
+            .collect();
+        let local_col_rows = col_entries
+            .par_iter()
+            .with_min_len(1 << 14)
+            .map(|&k| row_locality.position(entry_rows[k] as usize))
+            .collect();
         Pattern {
             n,
             m,
@@ -71,7 +92,10 @@ impl Pattern {
             costs,
             col_offsets,
             col_entries,
-            col_rows,
+            column_locality,
+            row_locality,
+            local_cols,
+            local_col_rows,
         }
     }
 
@@ -81,7 +105,10 @@ impl Pattern {
 
     pub fn bytes(&self) -> usize {
         (self.offsets.len() + self.col_offsets.len() + self.col_entries.len()) * 8
-            + (self.cols.len() + self.entry_rows.len() + self.col_rows.len()) * 4
+            + (self.cols.len() + self.entry_rows.len()) * 4
+            + (self.local_cols.len() + self.local_col_rows.len()) * 4
+            + self.column_locality.bytes()
+            + self.row_locality.bytes()
             + self.costs.len() * 8
     }
 
@@ -100,9 +127,24 @@ impl Pattern {
         self.col_offsets[j]..self.col_offsets[j + 1]
     }
 
-    /// The rows of column j's entries, ascending.
-    pub fn column_rows(&self, j: usize) -> &[u32] {
-        &self.col_rows[self.column_range(j)]
+    /// Row i's columns as positions in the columns' locality order.
+    pub fn local_columns(&self, i: usize) -> &[u32] {
+        &self.local_cols[self.row(i)]
+    }
+
+    /// Column j's rows as positions in the rows' locality order.
+    pub fn local_rows(&self, j: usize) -> &[u32] {
+        &self.local_col_rows[self.column_range(j)]
+    }
+
+    /// A vector over the columns, in their locality order.
+    pub fn columns_locally(&self, x: &[f64]) -> Vec<f64> {
+        self.column_locality.gather(x)
+    }
+
+    /// A vector over the rows, in their locality order.
+    pub fn rows_locally(&self, x: &[f64]) -> Vec<f64> {
+        self.row_locality.gather(x)
     }
 
     /// Every entry's position in the row order, in the column order.
