@@ -88,11 +88,7 @@ fn solve_in_pool(
         });
     }
     // A caller's warm start is absorbed as it is; zeros are first brought into range.
-    let mut start = match options.warm_start() {
-        Some(_) => Start::Absorb,
-        None => Start::LogIteration,
-    };
-    let (mut f, mut g) = match options.warm_start() {
+    let (mut f, mut g, mut start) = match options.warm_start() {
         Some((f, g)) => {
             if f.len() != n {
                 return Err(Error::mismatch("f", format!("{n} potentials"), f.len()));
@@ -100,9 +96,9 @@ fn solve_in_pool(
             if g.len() != m {
                 return Err(Error::mismatch("g", format!("{m} potentials"), g.len()));
             }
-            (f.to_vec(), g.to_vec())
+            (f.to_vec(), g.to_vec(), Start::Absorb)
         }
-        None => (vec![0.0; n], vec![0.0; m]),
+        None => (vec![0.0; n], vec![0.0; m], Start::LogIteration),
     };
 
     let stages = epsilon_stages(
