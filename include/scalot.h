@@ -211,8 +211,10 @@ typedef enum {
    */
   SCALOT_RRHO_ENGINE_EXACT = 0,
   /**
-   * Ball trees with moment summaries: every marginal sum within `accuracy` of the exact one. Needs
-   * rho = 1 + 1/k for an integer k (2, 1.5, 1.25, 1.1, ...).
+   * Ball trees (a KDE engine, sub-quadratic): far nodes' terms within a relative `accuracy` of the
+   * exact ones; a row's near field kept whole up to ceil(1/accuracy^2) points, else sampled with that
+   * many draws shared by both sides (relative standard error about `accuracy` times the spread of the
+   * terms). Needs rho = 1 + 1/k for an integer k (2, 1.5, 1.25, 1.1, ...).
    */
   SCALOT_RRHO_ENGINE_TREE = 1,
 } scalot_rrho_engine;
@@ -1002,8 +1004,8 @@ void scalot_rrho_options_free(scalot_rrho_options *options);
 
 /**
  * Stops when sum_i mu_i |1 - eta_i| and sum_j nu_j |xi_j - 1| are both below `tolerance` (the paper's
- * epsilon_2; default 1e-6, must be > 0). With the tree engine, keep it above about accuracy/100: its two
- * sides approximate the plan independently.
+ * epsilon_2; default 1e-6, must be > 0). With the tree engine, keep it above about accuracy/100 where it
+ * summarises far nodes (low dimension): the two sides summarise them independently.
  *
  * Statuses: OK; NULL_POINTER; INVALID_ARGUMENT.
  */
@@ -1020,8 +1022,11 @@ scalot_status scalot_rrho_options_set_max_passes(scalot_rrho_options *options,
                                                  size_t max_passes);
 
 /**
- * Chooses the kernel-sum engine (a scalot_rrho_engine). `accuracy` (> 0) is the tree engine's: every
- * marginal sum eta_i, xi_j it computes is within `accuracy` of the exact one; it is ignored for EXACT.
+ * Chooses the kernel-sum engine (a scalot_rrho_engine). `accuracy` (> 0) is the tree engine's: far
+ * terms within a relative `accuracy` of the exact ones, and a near field sampled with ceil(1/accuracy^2)
+ * draws per row when it holds more points (then unbiased, with a relative standard error of about
+ * `accuracy` times the spread of the terms; 0.05 gave value errors near 1e-3 in BENCHMARKS.md). The
+ * solve's value, errors and certificate are then those of the engine's sums. Ignored for EXACT.
  *
  * Statuses: OK; NULL_POINTER; INVALID_ARGUMENT (engine, accuracy).
  */

@@ -310,6 +310,41 @@ fn the_tree_engine_keeps_its_accuracy_on_clustered_and_uniform_data() {
 }
 
 #[test]
+fn the_tree_engine_samples_large_near_fields_and_still_converges_near_the_exact_value() {
+    // 2,000 x 1,800 points in 5 clusters in d = 64: no node is far, and each row's near field (1,800
+    // columns) is more than the 400 draws of accuracy 0.05. Both sides share their draws, so the solve
+    // reaches a tolerance far below the accuracy; the value is that of the sampled sums.
+    let accuracy = 0.05;
+    let mut rng = Rng(64);
+    let clouds = Clouds {
+        x: sample(&mut rng, 2_000, 64, 5),
+        y: sample(&mut rng, 1_800, 64, 5),
+        d: 64,
+        mu: None,
+        nu: None,
+    };
+    let problem = clouds.problem(1.5, Preprocessing::default());
+    let exact = solve(&problem, &tolerance(1e-6));
+    let mut options = tolerance(1e-6);
+    options.set_engine(Engine::Tree { accuracy }).unwrap();
+    let tree = solve(&problem, &options);
+    assert!(tree.converged(), "{} passes", tree.passes());
+    let error = relative_error(tree.value(), exact.value());
+    eprintln!(
+        "sampled value error {error:e}: {} vs {}",
+        tree.value(),
+        exact.value()
+    );
+    // Measured: 1.0e-5.
+    assert!(
+        error <= accuracy / 10.0,
+        "{} vs {}",
+        tree.value(),
+        exact.value()
+    );
+}
+
+#[test]
 fn bad_problems_and_options_are_refused_with_the_argument_named() {
     use scalot::Error;
     let x = [0.0, 0.0, 1.0, 0.0];

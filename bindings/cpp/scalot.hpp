@@ -525,7 +525,8 @@ class RrhoOptions {
     check(scalot_rrho_options_set_max_passes(get(), value));
     return *this;
   }
-  // `accuracy` is the tree engine's bound on every marginal sum.
+  // `accuracy` is the tree engine's: far terms within it (relative), near fields of more than
+  // ceil(1/accuracy^2) points per row sampled with that many draws (see scalot_rrho_options_set_engine).
   RrhoOptions &engine(RrhoEngine engine, double accuracy = 1e-3) {
     check(scalot_rrho_options_set_engine(get(), static_cast<int>(engine), accuracy));
     return *this;

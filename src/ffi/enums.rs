@@ -147,8 +147,10 @@ pub(crate) fn inverse(value: c_int, tolerance: f64) -> Result<StabilisedInverse>
 pub enum scalot_rrho_engine {
     /// Every pair: O(n*m*d) per pass, the reference.
     Exact = 0,
-    /// Ball trees with moment summaries: every marginal sum within `accuracy` of the exact one. Needs
-    /// rho = 1 + 1/k for an integer k (2, 1.5, 1.25, 1.1, ...).
+    /// Ball trees (a KDE engine, sub-quadratic): far nodes' terms within a relative `accuracy` of the
+    /// exact ones; a row's near field kept whole up to ceil(1/accuracy^2) points, else sampled with that
+    /// many draws shared by both sides (relative standard error about `accuracy` times the spread of the
+    /// terms). Needs rho = 1 + 1/k for an integer k (2, 1.5, 1.25, 1.1, ...).
     Tree = 1,
 }
 

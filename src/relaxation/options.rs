@@ -8,7 +8,9 @@ use crate::geometry::ensure_finite;
 pub enum Engine {
     /// Every pair, O(n·m·d) per pass.
     Exact,
-    /// Ball trees with moment summaries; every marginal sum within `accuracy` of the exact one.
+    /// Ball trees: far nodes' terms within a relative `accuracy` τ of the exact ones, the near field
+    /// kept whole up to ⌈1/τ²⌉ points per row, else importance-sampled with that many draws (a relative
+    /// standard error of about τ times the spread of the terms). Cost per row independent of n.
     Tree { accuracy: f64 },
 }
 

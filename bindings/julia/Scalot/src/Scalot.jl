@@ -749,7 +749,8 @@ end
 
 - `tol`: both marginal errors below it stop the solve; default 1e-6.
 - `max_passes`: pass limit; default 1000.
-- `engine`: `:exact` or `:tree` (every marginal sum within `accuracy`; needs ρ = 1 + 1/k).
+- `engine`: `:exact` or `:tree` (far terms within a relative `accuracy`; a near field of more than
+  ⌈1/accuracy²⌉ points per row is sampled, relative standard error ≈ `accuracy`; needs ρ = 1 + 1/k).
 - `method`: `:block_ascent` or the paper's `:sign_ascent` with step `step`.
 - `warm_start`: `(alpha, beta)`.
 - `progress`: `(pass, error) -> Bool`; `false` cancels.
