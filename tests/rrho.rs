@@ -335,7 +335,7 @@ fn the_tree_engine_samples_large_near_fields_and_still_converges_near_the_exact_
         tree.value(),
         exact.value()
     );
-    // Measured: 1.0e-4.
+    // Measured: 1.0e-5.
     assert!(
         error <= accuracy / 10.0,
         "{} vs {}",

@@ -5,8 +5,8 @@
 //! A row walks the column tree. A node whose kernel ‖x − y‖^{−s} varies by a factor at most 1 + τ over
 //! its ball is far: the geometric mean of its extremes is within τ of every point's kernel. Nodes whose
 //! kernel varies by more than [`STRATUM_SPREAD`] are opened, the most important first (weight times the
-//! kernel at a typical distance), up to [`OPENINGS`] of them or until whole leaves hold L/2 points; a
-//! leaf among them is covered whole, for it holds the row's heaviest terms. Every other node is a stratum of the near field. The budget is what
+//! kernel at a typical distance), up to [`OPENINGS`] of them; a leaf among them is covered whole, for it
+//! holds the row's heaviest terms. Every other node is a stratum of the near field. The budget is what
 //! keeps the walk short in high dimension, where the halves of a cluster are as wide as the cluster and
 //! opening never narrows the kernel; in low dimension the openings go to the row's neighbourhood.
 //!
@@ -26,8 +26,8 @@ use crate::numeric::random::SplitMix64;
 /// A node is a stratum, not opened further, once its kernel varies by at most this factor.
 const STRATUM_SPREAD: f64 = 2.0;
 
-/// Nodes a row opens at most; it also stops once its whole leaves hold L/2 points.
-const OPENINGS: usize = 256;
+/// Nodes a row opens at most.
+const OPENINGS: usize = 32;
 
 /// How a stratum's points are covered.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -191,57 +191,51 @@ impl Walk {
         let mut plan = RowPlan::default();
         let mut candidates = Vec::new();
         let mut wide = BinaryHeap::new();
-        let mut visit =
-            |index: usize, plan: &mut RowPlan, wide: &mut BinaryHeap<Wide>, whole: &mut usize| {
-                let node = &tree.nodes[index];
-                let centre_distance = Cost::Euclidean.eval(point, tree.centre(index));
-                let near = (centre_distance - node.radius).max(0.0).powi(2) + self.floor_sq;
-                let far = (centre_distance + node.radius).powi(2) + self.floor_sq;
-                // near = 0 only without a floor, where the problem guarantees distinct supports.
-                let spread = (far / near).powf(0.5 * self.s);
-                if spread <= 1.0 + self.accuracy {
-                    plan.far.push((index, (near * far).powf(-0.25 * self.s)));
-                    return;
-                }
-                let weight = columns.range_weight(node.start, node.end);
-                let mean_sq_bound = centre_distance.powi(2) + node.radius.powi(2) + self.floor_sq;
-                let candidate = Candidate {
-                    node: index,
-                    weight,
-                    typical_kernel: mean_sq_bound.powf(-0.5 * self.s),
-                };
-                if spread <= STRATUM_SPREAD {
-                    if weight > 0.0 {
-                        candidates.push(candidate);
-                    }
-                } else if node.children.is_some() {
-                    wide.push(Wide(candidate));
-                } else {
-                    *whole += node.len();
-                    plan.strata.push(Stratum {
-                        start: node.start,
-                        end: node.end,
-                        coverage: Coverage::Whole,
-                    });
-                }
-            };
-        let samples = self.sample_size();
-        let mut whole = 0;
-        visit(0, &mut plan, &mut wide, &mut whole);
-        for _ in 0..OPENINGS {
-            if whole as f64 >= 0.5 * samples {
-                break;
+        let mut visit = |index: usize, plan: &mut RowPlan, wide: &mut BinaryHeap<Wide>| {
+            let node = &tree.nodes[index];
+            let centre_distance = Cost::Euclidean.eval(point, tree.centre(index));
+            let near = (centre_distance - node.radius).max(0.0).powi(2) + self.floor_sq;
+            let far = (centre_distance + node.radius).powi(2) + self.floor_sq;
+            // near = 0 only without a floor, where the problem guarantees distinct supports.
+            let spread = (far / near).powf(0.5 * self.s);
+            if spread <= 1.0 + self.accuracy {
+                plan.far.push((index, (near * far).powf(-0.25 * self.s)));
+                return;
             }
+            let weight = columns.range_weight(node.start, node.end);
+            let mean_sq_bound = centre_distance.powi(2) + node.radius.powi(2) + self.floor_sq;
+            let candidate = Candidate {
+                node: index,
+                weight,
+                typical_kernel: mean_sq_bound.powf(-0.5 * self.s),
+            };
+            if spread <= STRATUM_SPREAD {
+                if weight > 0.0 {
+                    candidates.push(candidate);
+                }
+            } else if node.children.is_some() {
+                wide.push(Wide(candidate));
+            } else {
+                plan.strata.push(Stratum {
+                    start: node.start,
+                    end: node.end,
+                    coverage: Coverage::Whole,
+                });
+            }
+        };
+        visit(0, &mut plan, &mut wide);
+        for _ in 0..OPENINGS {
             let Some(Wide(candidate)) = wide.pop() else {
                 break;
             };
             let (left, right) = tree.nodes[candidate.node]
                 .children
                 .expect("wide nodes have children");
-            visit(left, &mut plan, &mut wide, &mut whole);
-            visit(right, &mut plan, &mut wide, &mut whole);
+            visit(left, &mut plan, &mut wide);
+            visit(right, &mut plan, &mut wide);
         }
         candidates.extend(wide.into_iter().map(|Wide(c)| c).filter(|c| c.weight > 0.0));
+        let samples = self.sample_size();
         // Whole leaves are not counted against L: they are the row's closest few points.
         let size: usize = candidates.iter().map(|c| tree.nodes[c.node].len()).sum();
         let total_weight: f64 = candidates.iter().map(|c| c.weight).sum();
