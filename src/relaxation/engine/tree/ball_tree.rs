@@ -97,6 +97,15 @@ impl BallTree {
         tree
     }
 
+    /// Each point's position in the tree order.
+    pub fn positions(&self) -> Vec<usize> {
+        let mut positions = vec![0; self.order.len()];
+        for (position, &point) in self.order.iter().enumerate() {
+            positions[point] = position;
+        }
+        positions
+    }
+
     pub fn centre(&self, node: usize) -> &[f64] {
         &self.centres[node * self.dim..(node + 1) * self.dim]
     }

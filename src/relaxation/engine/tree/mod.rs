@@ -75,14 +75,14 @@ impl<'a> TreeSums<'a> {
         let y_plans = plan(&problem.y, &x_columns);
         let near = NearPairs::draw(
             &Drawing {
+                side: Side::X,
                 plans: &x_plans,
                 columns: y_columns,
-                seed: &|i| seed(Side::X, i),
             },
             &Drawing {
+                side: Side::Y,
                 plans: &y_plans,
                 columns: x_columns,
-                seed: &|j| seed(Side::Y, j),
             },
             problem.floor_sq,
         );
@@ -103,15 +103,6 @@ impl<'a> TreeSums<'a> {
             Side::Y => (&self.trees[0], &p.mu, &self.plans[1], &self.near.y_lines),
         }
     }
-}
-
-/// A row's draws depend on its side and index alone, so every solve of a problem sees the same sums.
-fn seed(side: Side, row: usize) -> u64 {
-    let side = match side {
-        Side::X => 0x5851_f42d_4c95_7f2d,
-        Side::Y => 0x1405_7b7e_f767_814f,
-    };
-    side ^ (row as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)
 }
 
 impl KernelSums for TreeSums<'_> {

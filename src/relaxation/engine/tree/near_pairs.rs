@@ -13,6 +13,7 @@
 use rayon::prelude::*;
 
 use super::interactions::{ColumnSide, RowPlan};
+use super::Side;
 use crate::geometry::Cost;
 
 /// One side's near pairs, line by line: the partners of line k are `partners[starts[k]..starts[k + 1]]`.
@@ -78,11 +79,20 @@ pub struct NearPairs {
     pub y_lines: NearLines,
 }
 
-/// One side of the build: its rows' plans against the other side's columns, and its draws' seeds.
+/// One side of the build: its rows' plans against the other side's columns.
 pub struct Drawing<'a> {
+    pub side: Side,
     pub plans: &'a [RowPlan],
     pub columns: ColumnSide<'a>,
-    pub seed: &'a (dyn Fn(usize) -> u64 + Sync),
+}
+
+/// A row's draws depend on its side and index alone, so every solve of a problem sees the same sums.
+fn seed(side: Side, row: usize) -> u64 {
+    let side = match side {
+        Side::X => 0x5851_f42d_4c95_7f2d,
+        Side::Y => 0x1405_7b7e_f767_814f,
+    };
+    side ^ (row as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)
 }
 
 impl NearPairs {
@@ -94,13 +104,13 @@ impl NearPairs {
             .into_par_iter()
             .flat_map_iter(|i| {
                 x.plans[i]
-                    .draws(&x.columns, (x.seed)(i))
+                    .draws(&x.columns, seed(x.side, i))
                     .into_iter()
                     .map(move |j| key(i, j))
             })
             .chain((0..m).into_par_iter().flat_map_iter(|j| {
                 y.plans[j]
-                    .draws(&y.columns, (y.seed)(j))
+                    .draws(&y.columns, seed(y.side, j))
                     .into_iter()
                     .map(move |i| key(i, j))
             }))
@@ -114,15 +124,8 @@ impl NearPairs {
             }
         }
         drop(keys);
-        let positions = |columns: &ColumnSide| {
-            let mut position = vec![0; columns.tree.order.len()];
-            for (k, &point) in columns.tree.order.iter().enumerate() {
-                position[point] = k;
-            }
-            position
-        };
         // Tree positions of y's points in x's plans, and of x's points in y's.
-        let (y_positions, x_positions) = (positions(&x.columns), positions(&y.columns));
+        let (y_positions, x_positions) = (x.columns.tree.positions(), y.columns.tree.positions());
         let (mu, nu) = (y.columns.weights, x.columns.weights);
         // A zero weight marks a side the pair is not near on (a near pair of zero weight adds nothing).
         let pairs: Vec<(u32, u32, f64, f64, f64)> = counted
