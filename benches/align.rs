@@ -29,9 +29,8 @@ use faer::linalg::matmul::matmul;
 use faer::{Accum, Mat, MatRef, Par};
 use scalot::align::precision_at_1;
 use scalot::{
-    align, solve, AlignKernel, AlignOptions, AlignProgress, AngularLsh, Cost, DenseKernel,
-    DenseMode, Initial, KMeans, Kernel, Layout, NystromOptions, PairRule, PointCloud,
-    SinkhornOptions, Weights,
+    align, solve, AlignKernel, AlignOptions, AlignProgress, Cost, DenseKernel, DenseMode, Initial,
+    Kernel, Layout, NystromOptions, PairOptions, PointCloud, SinkhornOptions, Weights,
 };
 
 const EPSILON: f64 = 0.05;
@@ -40,28 +39,22 @@ const LEARNING_RATE: f64 = 500.0;
 const SEED_PAIRS: usize = 100;
 
 fn kernel_of(method: &str) -> Option<AlignKernel> {
-    let lcn_pairs = PairRule::KMeans(KMeans {
-        branching: vec![10, 100],
-        rounds: 1,
-        iterations: 10,
-    });
+    let lcn_pairs = PairOptions {
+        seed: 1,
+        ..PairOptions::lcn_default(usize::MAX)
+    };
     let mut landmarks = NystromOptions::new(20);
     landmarks.seed = 1;
     Some(match method {
         "dense" => AlignKernel::Dense(DenseMode::StoredF32),
         "nystrom" => AlignKernel::Nystrom(NystromOptions::new(200)),
-        "sparse" => AlignKernel::Sparse {
-            rule: PairRule::AngularLsh(AngularLsh {
-                buckets: 130,
-                hashes: 2,
-                bands: 16,
-            }),
+        "sparse" => AlignKernel::Sparse(PairOptions {
             seed: 1,
-        },
+            ..AlignKernel::paper_sparse_pairs()
+        }),
         "lcn" => AlignKernel::Lcn {
             landmarks,
-            rule: lcn_pairs,
-            seed: 1,
+            pairs: lcn_pairs,
         },
         _ => return None,
     })

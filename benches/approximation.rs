@@ -21,8 +21,8 @@ use std::time::Instant;
 use data::Rng;
 use scalot::{
     solve, Cost, DenseKernel, DenseMode, KMeans, Kernel, Layout, LcnKernel, NystromKernel,
-    NystromOptions, PairRule, PointCloud, SinkhornOptions, SparseKernel, StabilisedInverse,
-    TransportPlan, Weights,
+    NystromOptions, PairOptions, PairRule, PointCloud, SinkhornOptions, SparseKernel,
+    StabilisedInverse, TransportPlan, Weights,
 };
 
 fn main() {
@@ -168,8 +168,10 @@ fn table(n: usize) {
                         &y,
                         Cost::SqEuclidean,
                         eps,
-                        &rule,
-                        0,
+                        &PairOptions {
+                            seed: 0,
+                            ..PairOptions::new(rule.clone())
+                        },
                     )?))
                 });
                 row("Sparse", &sparse);
@@ -195,8 +197,10 @@ fn table(n: usize) {
                         Cost::SqEuclidean,
                         eps,
                         &NystromOptions::new(20),
-                        &rule,
-                        1,
+                        &PairOptions {
+                            seed: 1,
+                            ..PairOptions::new(rule.clone())
+                        },
                     )?))
                 });
                 row("LCN", &lcn);

@@ -22,8 +22,8 @@ use std::time::Instant;
 
 use data::Rng;
 use scalot::{
-    solve, Cost, KMeans, Kernel, Layout, LcnKernel, NystromOptions, PairRule, PointCloud,
-    SinkhornOptions, SparseKernel, Weights,
+    solve, Cost, KMeans, Kernel, Layout, LcnKernel, NystromOptions, PairOptions, PairRule,
+    PointCloud, SinkhornOptions, SparseKernel, Weights,
 };
 
 const D: usize = 64;
@@ -62,12 +62,28 @@ fn main() {
 
     let start = Instant::now();
     let kernel: Arc<dyn Kernel> = match kind.as_str() {
-        "sparse" => {
-            Arc::new(SparseKernel::new(&xs, &ys, Cost::SqEuclidean, epsilon, &rule, 0).unwrap())
-        }
+        "sparse" => Arc::new(
+            SparseKernel::new(
+                &xs,
+                &ys,
+                Cost::SqEuclidean,
+                epsilon,
+                &PairOptions::new(rule.clone()),
+            )
+            .unwrap(),
+        ),
         "sparse-knn" => {
             let rule = PairRule::NearestNeighbours { k: 10 };
-            Arc::new(SparseKernel::new(&xs, &ys, Cost::SqEuclidean, epsilon, &rule, 0).unwrap())
+            Arc::new(
+                SparseKernel::new(
+                    &xs,
+                    &ys,
+                    Cost::SqEuclidean,
+                    epsilon,
+                    &PairOptions::new(rule.clone()),
+                )
+                .unwrap(),
+            )
         }
         _ => Arc::new(
             LcnKernel::new(
@@ -76,8 +92,10 @@ fn main() {
                 Cost::SqEuclidean,
                 epsilon,
                 &NystromOptions::new(20),
-                &rule,
-                1,
+                &PairOptions {
+                    seed: 1,
+                    ..PairOptions::new(rule.clone())
+                },
             )
             .unwrap(),
         ),

@@ -26,8 +26,8 @@ use data::Rng;
 use scalot::align::precision_at_1;
 use scalot::{
     align, relaxation, solve, AlignKernel, AlignOptions, Cost, DenseKernel, DenseMode, Initial,
-    KMeans, Kernel, Layout, LcnKernel, NystromKernel, NystromOptions, PairRule, PointCloud,
-    Preprocessing, RrhoOptions, RrhoProblem, SinkhornOptions, SparseKernel, Weights,
+    KMeans, Kernel, Layout, LcnKernel, NystromKernel, NystromOptions, PairOptions, PairRule,
+    PointCloud, Preprocessing, RrhoOptions, RrhoProblem, SinkhornOptions, SparseKernel, Weights,
 };
 
 /// n points of a mixture of isotropic Gaussians around `centres` (packed rows of d), row-major.
@@ -110,8 +110,7 @@ fn main() -> Result<(), scalot::Error> {
                     &ys,
                     Cost::SqEuclidean,
                     epsilon,
-                    &rule,
-                    0,
+                    &PairOptions::new(rule),
                 )?))
             }),
         ),
@@ -143,8 +142,7 @@ fn main() -> Result<(), scalot::Error> {
                     Cost::SqEuclidean,
                     epsilon,
                     &options,
-                    &rule,
-                    0,
+                    &PairOptions::new(rule),
                 )?))
             }),
         ),
@@ -158,8 +156,7 @@ fn main() -> Result<(), scalot::Error> {
                     Cost::SqEuclidean,
                     epsilon,
                     &options,
-                    &hierarchical,
-                    0,
+                    &PairOptions::new(hierarchical.clone()),
                 )?))
             }),
         ),
@@ -300,12 +297,7 @@ fn alignment() -> Result<(), scalot::Error> {
     let mut options = AlignOptions::default();
     options.set_kernel(AlignKernel::Lcn {
         landmarks: NystromOptions::new(20),
-        rule: PairRule::KMeans(KMeans {
-            branching: vec![10, 100],
-            rounds: 1,
-            iterations: 10,
-        }),
-        seed: 0,
+        pairs: PairOptions::lcn_default(usize::MAX),
     });
     // The starting rotation: the Procrustes fit on the seeds (one step at a vanishing rate keeps it).
     options.set_steps(1)?.set_learning_rate(1e-300, 1.0, 1)?;

@@ -186,6 +186,11 @@ typedef enum {
    * k-means centres after Lloyd iterations from k-means++ seeding.
    */
   SCALOT_LANDMARK_RULE_K_MEANS = 2,
+  /**
+   * Greedy, as pivoted Cholesky: each landmark is the point the earlier ones represent worst (the
+   * largest Nystrom residual at the kernel's epsilon). O((n + m) * landmarks * (d + landmarks)).
+   */
+  SCALOT_LANDMARK_RULE_PIVOTED = 3,
 } scalot_landmark_rule;
 
 /**
@@ -254,6 +259,27 @@ typedef enum {
    */
   SCALOT_ALIGN_KERNEL_LCN = 3,
 } scalot_align_kernel;
+
+/**
+ * Why a solve stopped (scalot_plan_stop_reason).
+ */
+typedef enum {
+  /**
+   * The stopping rule fell below the tolerance.
+   */
+  SCALOT_STOP_REASON_CONVERGED = 0,
+  /**
+   * The iteration limit came first.
+   */
+  SCALOT_STOP_REASON_ITERATION_LIMIT = 1,
+  /**
+   * The error stopped falling before the tolerance: its best value improved by less than 0.1% over
+   * 1000 iterations. A stored f32 kernel's solve first moved to f64 storage; for other kernels the
+   * kernel's precision is the floor (an approximate kernel's row and column products disagree at
+   * that level). Use a looser tolerance, or a more accurate kernel.
+   */
+  SCALOT_STOP_REASON_STALLED = 2,
+} scalot_stop_reason;
 
 /**
  * Options of an alignment. Not thread-safe: do not change an options handle while an alignment reads it.
@@ -369,6 +395,17 @@ typedef struct {
    * Bytes the kernel holds plus the bytes one solve's operator allocates.
    */
   size_t bytes;
+  /**
+   * Pairs kept beyond the pair rule's: the nearest partners that give every line its coverage, and a
+   * balanced sparse solve's transport backbone (on the plan's kernel, scalot_plan_kernel_info).
+   */
+  size_t added_pairs;
+  /**
+   * Nystrom and LCN: the share of the kernel's total sum (unit weights) carried by its nonnegative
+   * floor, which a solve raises where a sum is not positive. 0 as built; near 1 means the kernel is
+   * mostly its own error bound (use more landmarks or a larger epsilon). 0 for other kernels.
+   */
+  double floor_share;
 } scalot_kernel_properties;
 
 /**
@@ -759,9 +796,12 @@ scalot_status scalot_nystrom_options_set_seed(scalot_nystrom_options *options, u
  * cost O((n + m) * landmarks); the kernel holds O((n + m) * landmarks) numbers and nothing of size
  * n * m. Epsilon-scaling is supported (the landmarks are kept).
  *
- * Its entries are approximate and may be negative. A solve fails with NUMERICAL_FAILURE, naming the row
- * or column, where an approximate sum is not positive: use more landmarks or a larger epsilon. The plan's
- * transport cost is exact for the given plan with the squared Euclidean and negative dot-product costs
+ * Nystrom's entries are signed, and Sinkhorn's scalings turn small negative ones into sums that are not
+ * positive. The kernel therefore adds a rank-one floor rho rho^T from Nystrom's own error bound
+ * (|K - K_Nys|_ij <= rho_i rho_j, rho_p = sqrt(1 - K_Nys(p, p) / K(p, p)) * sqrt(K(p, p))), so every
+ * entry is at least the exact one and at most twice the bound above it: a solve answers on every
+ * problem. scalot_kernel_info's floor_share says how much of the kernel is floor; scalot_plan_certify
+ * says how far a solve is from the exact one. The plan's transport cost is exact for the given plan with the squared Euclidean and negative dot-product costs
  * (from P*Y); for the Euclidean cost it is UNSUPPORTED.
  *
  * Arguments as scalot_kernel_dense_new; `options` NULL means the defaults of scalot_nystrom_options_new
@@ -797,12 +837,32 @@ void scalot_plan_free(scalot_plan *plan);
 scalot_status scalot_plan_shape(const scalot_plan *plan, size_t *n, size_t *m);
 
 /**
- * Writes whether the stopping rule was met before the iteration limit. Not converging is not an error.
+ * Writes whether the stopping rule was met before the iteration limit. Not converging is not an error:
+ * scalot_plan_stop_reason says why it stopped.
  *
  * Statuses: OK; NULL_POINTER.
  */
 scalot_status scalot_plan_converged(const scalot_plan *plan,
                                     bool *out);
+
+/**
+ * Writes why the solve stopped, a scalot_stop_reason: converged, at the iteration limit, or stalled
+ * (the error stopped falling, so more iterations would not reach the tolerance).
+ *
+ * Statuses: OK; NULL_POINTER.
+ */
+scalot_status scalot_plan_stop_reason(const scalot_plan *plan, int *out);
+
+/**
+ * Writes a new handle to the kernel the solve ran on, to be released with scalot_kernel_free. It is the
+ * kernel the solve was given, with what the solve added: a balanced sparse solve's transport backbone,
+ * a Nystrom or LCN kernel's floor, f64 storage where f32 stalled. scalot_kernel_info on it reports
+ * them (added_pairs, floor_share, kind), and it can be reused for further solves.
+ *
+ * Statuses: OK; NULL_POINTER.
+ */
+scalot_status scalot_plan_kernel(const scalot_plan *plan,
+                                 scalot_kernel **out);
 
 /**
  * Writes the number of iterations done (over all epsilon stages).
@@ -1275,10 +1335,10 @@ scalot_status scalot_sinkhorn_solve(const scalot_kernel *kernel,
                                     scalot_plan **out);
 
 /**
- * Creates sparse-kernel options with no rule set and seed 0. A kernel built from options without a rule
- * uses its constructor's default: for scalot_kernel_sparse_new, joint k-means buckets over X and Y
- * (100 clusters, 1 round, 20 Lloyd iterations); for scalot_kernel_lcn_new, the LCN paper's hierarchical
- * k-means 10 x 100 (1 round, 10 Lloyd iterations).
+ * Creates sparse-kernel options with no rule set, seed 0, coverage 2 and the backbone on. A kernel
+ * built from options without a rule uses its constructor's default: for scalot_kernel_sparse_new, joint
+ * k-means buckets over X and Y (100 clusters, 1 round, 20 Lloyd iterations); for scalot_kernel_lcn_new,
+ * the LCN paper's hierarchical k-means 10 x 100 (1 round, 10 Lloyd iterations).
  *
  * The LCN paper's settings for embedding alignment (Klicpera, Lienen and Gunnemann 2021, lambda = 0.05):
  * Sparse Sinkhorn with angular LSH, 130 buckets, 16 bands x 2 hashes
@@ -1364,12 +1424,44 @@ scalot_status scalot_sparse_options_set_truncation(scalot_sparse_options *option
                                                    double factor);
 
 /**
- * Seeds the randomised rules (k-means, LSH): the same seed gives the same pairs for any number of threads.
+ * Seeds the randomised rules (k-means, LSH) and the clustering that finds nearest partners: the same
+ * seed gives the same pairs for any number of threads.
  *
  * Statuses: OK; NULL_POINTER.
  */
 scalot_status scalot_sparse_options_set_seed(scalot_sparse_options *options,
                                              uint64_t seed);
+
+/**
+ * Gives every row and column at least `partners` pairs (default 2; 0 switches it off): after the rule
+ * has chosen its pairs, each line with fewer gets its `partners` nearest points of the other cloud by
+ * the cost. They are found exactly through a coarse clustering of x and y (about sqrt(n + m) clusters,
+ * visited in order of a lower bound on their costs), at about O((n + m) * sqrt(n + m) * d) for the
+ * clustering, built only when some line needs partners, and O(m * d) at worst per line. Without
+ * coverage a line the rule leaves empty makes a solve fail with NUMERICAL_FAILURE naming it. An
+ * outlier then still gets its nearest partners, and LSH buckets or epsilon-truncation never leave a line
+ * empty.
+ *
+ * Statuses: OK; NULL_POINTER.
+ */
+scalot_status scalot_sparse_options_set_coverage(scalot_sparse_options *options,
+                                                 size_t partners);
+
+/**
+ * Switches the transport backbone of balanced solves on (1, the default) or off (0). Balanced Sinkhorn
+ * on a sparse pattern converges only if some plan on the pattern has the solve's marginals, which
+ * buckets and neighbourhoods rarely allow (a bucket whose source and target masses differ, or mass that
+ * must move further than a neighbourhood). With the backbone on, a balanced solve runs on the pairs plus
+ * the support of one plan with its marginals: a coarse plan between the clusters of x and y by the
+ * minimum-cost rule, refined into a monotone plan within each pair of clusters (about 2 (n + m) pairs,
+ * O((n + m) * d) to build, plus one rebuild of the pattern). The plan's kernel (scalot_plan_kernel_info)
+ * counts them in added_pairs. Off, such a solve runs to its iteration limit. Unbalanced solves never add
+ * a backbone. LCN kernels ignore this option: their low-rank part connects every pair.
+ *
+ * Statuses: OK; NULL_POINTER; INVALID_ARGUMENT (enabled is neither 0 nor 1).
+ */
+scalot_status scalot_sparse_options_set_backbone(scalot_sparse_options *options,
+                                                 int enabled);
 
 /**
  * Builds the sparse kernel between `x` (n x d) and `y` (m x d): K_ij = exp(-C_ij/eps) at the pairs the
@@ -1378,7 +1470,10 @@ scalot_status scalot_sparse_options_set_seed(scalot_sparse_options *options,
  * the kept pairs.
  *
  * Arguments as scalot_kernel_dense_new; `options` NULL means the defaults of scalot_sparse_options_new.
- * A solve fails with NUMERICAL_FAILURE, naming the row or column, when one has no kept pair.
+ * Every row and column keeps at least the coverage's pairs (scalot_sparse_options_set_coverage), and a
+ * balanced solve adds a transport backbone (scalot_sparse_options_set_backbone), so that a balanced
+ * solve converges on every pattern. The kernel approximates the dense kernel only as well as its pairs
+ * hold the plan's mass: scalot_plan_certify says how far a solve is from the exact one.
  *
  * Statuses: OK; NULL_POINTER (x, y, out); EMPTY_INPUT; SIZE_OVERFLOW; NON_FINITE; INVALID_ARGUMENT
  * (layout, cost, epsilon, clusters above n + m, m above 2^32 - 1); OUT_OF_MEMORY.

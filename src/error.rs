@@ -1,6 +1,22 @@
 //! The one error type of the library. Every variant names the argument or the place that failed, because
 //! its `Display` text is what a C, Julia or R caller reads from `scalot_last_error_message()`.
 
+/// A side of a kernel: its rows (the source points) or its columns (the target points).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Line {
+    Row,
+    Column,
+}
+
+impl std::fmt::Display for Line {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Line::Row => "row",
+            Line::Column => "column",
+        })
+    }
+}
+
 /// Everything that can go wrong, from bad input to a cancelled solve.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum Error {
@@ -52,6 +68,18 @@ pub enum Error {
     #[error("numerical failure: {0}")]
     NumericalFailure(String),
 
+    /// Lines of a kernel whose sums are not positive, so that they have no logarithm; the solver repairs
+    /// them where the kernel can (Nyström and LCN lines fall back to exact pairs), and reports them
+    /// otherwise.
+    #[error("numerical failure: {}", non_positive(.line, .lines, .advice))]
+    NonPositiveSums {
+        line: Line,
+        /// The lines, ascending; at least one.
+        lines: Vec<usize>,
+        /// What to change.
+        advice: &'static str,
+    },
+
     #[error("cancelled by the progress callback at iteration {iteration}")]
     Cancelled { iteration: usize },
 
@@ -60,6 +88,19 @@ pub enum Error {
 
     #[error("panic inside scalot: {0}")]
     Panic(String),
+}
+
+fn non_positive(line: &Line, lines: &[usize], advice: &str) -> String {
+    let others = match lines.len() {
+        0 | 1 => String::new(),
+        2 => format!(" (and 1 other {line})"),
+        count => format!(" (and {} other {line}s)", count - 1),
+    };
+    format!(
+        "{line} {}{others} of the kernel sums to a value that is not positive, so it has no \
+         logarithm: {advice}",
+        lines.first().copied().unwrap_or_default()
+    )
 }
 
 /// Shorthand used throughout the crate.

@@ -13,7 +13,7 @@ use embeddings::{generate, random_orthogonal, Spec};
 use scalot::align::{precision_at_1, AlignProgress};
 use scalot::{
     align, AlignKernel, AlignOptions, DenseMode, Error, Initial, KMeans, Layout, NystromOptions,
-    PairRule, PointCloud,
+    PairOptions, PairRule, PointCloud,
 };
 
 fn cloud<'v>(name: &'static str, values: &'v [f64], d: usize) -> PointCloud<'v> {
@@ -73,14 +73,18 @@ fn a_rotated_permuted_copy_is_recovered_with_dense_and_lcn_kernels() {
     );
     let lcn = AlignKernel::Lcn {
         landmarks: NystromOptions::new(20),
-        rule: PairRule::KMeans(KMeans {
+        pairs: PairOptions::new(PairRule::KMeans(KMeans {
             branching: vec![10, 10],
             rounds: 1,
             iterations: 10,
-        }),
-        seed: 0,
+        })),
     };
-    for kernel in [AlignKernel::Dense(DenseMode::StoredF64), lcn] {
+    // The dense kernel's optimum is Q to 4e-5; LCN's is biased by its approximation, by 1.5e-3 measured
+    // (the same after 30 steps as after 15).
+    for (kernel, tolerance) in [
+        (AlignKernel::Dense(DenseMode::StoredF64), 1e-4),
+        (lcn, 2e-3),
+    ] {
         let mut options = AlignOptions::default();
         // At the paper's ε = 0.05 the plan of this copy blurs over whole clusters (⟨P, C⟩ ≈ −0.87 where
         // the matching has −1), and R drifts along directions the blurred objective barely sees, though
@@ -105,7 +109,7 @@ fn a_rotated_permuted_copy_is_recovered_with_dense_and_lcn_kernels() {
         assert_eq!(after.nearest_neighbour, 1.0, "{kernel:?}: {after:?}");
         assert_eq!(after.csls, 1.0, "{kernel:?}: {after:?}");
         assert!(orthogonality < 1e-10, "{kernel:?}: {orthogonality:e}");
-        assert!(distance < 1e-3, "{kernel:?}: max |R − Q| = {distance}");
+        assert!(distance < tolerance, "{kernel:?}: max |R − Q| = {distance}");
         assert_eq!(alignment.objectives().len(), 16);
         assert!(alignment.objectives()[15] < alignment.objectives()[0]);
     }

@@ -5,8 +5,8 @@
 use std::sync::Arc;
 
 use scalot::{
-    solve, Cost, DenseKernel, DenseMode, Error, KMeans, Kernel, Layout, PairRule, PointCloud,
-    SinkhornOptions, SparseKernel, TransportPlan, Weights,
+    solve, Cost, DenseKernel, DenseMode, Error, KMeans, Kernel, Layout, PairOptions, PairRule,
+    PointCloud, SinkhornOptions, SparseKernel, TransportPlan, Weights,
 };
 
 /// Points on a jittered grid in [0, 1]^d plus a shift, from a SplitMix64 stream.
@@ -30,7 +30,11 @@ fn cloud(values: &[f64]) -> PointCloud<'_> {
 }
 
 fn sparse(x: &[f64], y: &[f64], eps: f64, rule: PairRule, seed: u64) -> SparseKernel {
-    SparseKernel::new(&cloud(x), &cloud(y), Cost::SqEuclidean, eps, &rule, seed).unwrap()
+    let pairs = PairOptions {
+        seed,
+        ..PairOptions::new(rule)
+    };
+    SparseKernel::new(&cloud(x), &cloud(y), Cost::SqEuclidean, eps, &pairs).unwrap()
 }
 
 fn solved(kernel: Arc<dyn Kernel>) -> TransportPlan {
@@ -140,10 +144,22 @@ fn a_sparse_plan_vanishes_off_its_pairs_and_meets_its_marginals() {
     );
     let plan = solved(Arc::new(kernel));
     assert!(plan.converged());
+    // The balanced solve ran on the truncation's pairs plus its transport backbone.
+    let solved_on = plan.kernel();
+    let gibbs = solved_on.gibbs(&[0.0; 50], &[0.0; 50]).unwrap();
+    let mut on_pattern = vec![0.0; 50 * 50];
+    for (i, row) in on_pattern.chunks_exact_mut(50).enumerate() {
+        gibbs.row(i, row);
+    }
+    let info = solved_on.info();
+    assert_eq!(info.nnz, expected + info.added_pairs);
+    assert!(info.added_pairs > 0);
     let p = dense_plan(&plan);
     for i in 0..50 {
         for j in 0..50 {
-            if !kept(i, j) {
+            if kept(i, j) {
+                assert!(on_pattern[i * 50 + j] > 0.0, "({i}, {j}) was dropped");
+            } else if on_pattern[i * 50 + j] == 0.0 {
                 assert_eq!(p[i * 50 + j], 0.0, "({i}, {j}) is not a kept pair");
             }
         }
@@ -223,19 +239,64 @@ fn seeded_kmeans_is_deterministic_and_the_seed_matters() {
 }
 
 #[test]
-fn an_uncovered_row_is_a_numerical_failure_that_names_it() {
+fn an_outlier_the_rule_leaves_alone_gets_its_nearest_partners() {
     let (mut x, y) = (points(20, D, 0.0, 9), points(20, D, 0.0, 10));
     x[5 * D] = 100.0; // point 5 is far from every target
     let kernel = sparse(&x, &y, 0.05, PairRule::Truncation { factor: 10.0 }, 0);
+    let costs: Vec<f64> = (0..20)
+        .map(|j| Cost::SqEuclidean.eval(&x[5 * D..][..D], &y[j * D..][..D]))
+        .collect();
+    // (5, j) is kept iff log Σ_k K_5k e^{v_k} is finite for v = C_5j/ε at j and −∞ elsewhere (the
+    // entries themselves underflow).
+    let found: Vec<usize> = (0..20)
+        .filter(|&j| {
+            let mut v = vec![f64::NEG_INFINITY; 20];
+            v[j] = costs[j] / 0.05;
+            let mut out = vec![0.0; 20];
+            kernel.log_apply(&v, &mut out).unwrap();
+            out[5].is_finite()
+        })
+        .collect();
+    let mut nearest: Vec<(f64, usize)> = (0..20).map(|j| (costs[j], j)).collect();
+    nearest.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut expected: Vec<usize> = nearest[..2].iter().map(|&(_, j)| j).collect();
+    expected.sort_unstable();
+    assert_eq!(
+        found, expected,
+        "the default coverage is the 2 nearest targets"
+    );
+    let (a, b) = (
+        Weights::new("a", None, 20).unwrap(),
+        Weights::new("b", None, 20).unwrap(),
+    );
+    let kernel: Arc<dyn Kernel> = Arc::new(kernel);
+    let plan = solve(&kernel, &a, &b, &SinkhornOptions::default()).unwrap();
+    assert!(plan.converged());
+    let (f, g) = plan.potentials();
+    assert!(f.iter().chain(g).all(|p| p.is_finite()));
+}
+
+#[test]
+fn without_coverage_an_uncovered_row_is_a_numerical_failure_that_names_it() {
+    let (mut x, y) = (points(20, D, 0.0, 9), points(20, D, 0.0, 10));
+    x[5 * D] = 100.0;
+    let pairs = PairOptions {
+        coverage: 0,
+        backbone: false,
+        ..PairOptions::new(PairRule::Truncation { factor: 10.0 })
+    };
+    let kernel =
+        SparseKernel::new(&cloud(&x), &cloud(&y), Cost::SqEuclidean, 0.05, &pairs).unwrap();
     let (a, b) = (
         Weights::new("a", None, 20).unwrap(),
         Weights::new("b", None, 20).unwrap(),
     );
     let kernel: Arc<dyn Kernel> = Arc::new(kernel);
     match solve(&kernel, &a, &b, &SinkhornOptions::default()) {
-        Err(Error::NumericalFailure(message)) => {
-            assert!(message.contains("row 5"), "{message}");
-            assert!(message.contains("more pairs"), "{message}");
+        Err(error @ Error::NonPositiveSums { .. }) => {
+            let message = error.to_string();
+            assert!(message.contains("row 5 "), "{message}");
+            assert!(message.contains("coverage"), "{message}");
         }
         other => panic!("expected a numerical failure, got {other:?}"),
     }
@@ -245,7 +306,13 @@ fn an_uncovered_row_is_a_numerical_failure_that_names_it() {
 fn too_many_clusters_are_refused() {
     let (x, y) = (points(3, D, 0.0, 11), points(2, D, 0.0, 12));
     let rule = PairRule::KMeans(KMeans::flat(6, 1, 1));
-    let error =
-        SparseKernel::new(&cloud(&x), &cloud(&y), Cost::SqEuclidean, 1.0, &rule, 0).unwrap_err();
+    let error = SparseKernel::new(
+        &cloud(&x),
+        &cloud(&y),
+        Cost::SqEuclidean,
+        1.0,
+        &PairOptions::new(rule),
+    )
+    .unwrap_err();
     assert!(error.to_string().contains("clusters"), "{error}");
 }

@@ -36,6 +36,12 @@ enum class LandmarkRule : int {
   Uniform = SCALOT_LANDMARK_RULE_UNIFORM,
   KMeansPlusPlus = SCALOT_LANDMARK_RULE_K_MEANS_PLUS_PLUS,
   KMeans = SCALOT_LANDMARK_RULE_K_MEANS,
+  Pivoted = SCALOT_LANDMARK_RULE_PIVOTED,
+};
+enum class StopReason : int {
+  Converged = SCALOT_STOP_REASON_CONVERGED,
+  IterationLimit = SCALOT_STOP_REASON_ITERATION_LIMIT,
+  Stalled = SCALOT_STOP_REASON_STALLED,
 };
 enum class Inverse : int { Eigen = SCALOT_INVERSE_EIGEN, Cholesky = SCALOT_INVERSE_CHOLESKY };
 enum class AlignKernel : int {
@@ -185,6 +191,17 @@ class SparseOptions {
     check(scalot_sparse_options_set_seed(get(), value));
     return *this;
   }
+  // Every row and column keeps at least `partners` pairs, its nearest points of the other cloud
+  // (default 2; 0 switches it off).
+  SparseOptions &coverage(std::size_t partners) {
+    check(scalot_sparse_options_set_coverage(get(), partners));
+    return *this;
+  }
+  // Whether balanced solves add a transport backbone so that they can converge (default true).
+  SparseOptions &backbone(bool enabled) {
+    check(scalot_sparse_options_set_backbone(get(), enabled ? 1 : 0));
+    return *this;
+  }
 
   scalot_sparse_options *get() const noexcept { return handle_.get(); }
 
@@ -285,6 +302,9 @@ class Kernel {
 
   const scalot_kernel *get() const noexcept { return handle_.get(); }
 
+  // Takes ownership of a kernel handle from the C API.
+  static Kernel adopt(scalot_kernel *k) { return Kernel(k); }
+
  private:
   explicit Kernel(scalot_kernel *k) : handle_(k) {}
   std::unique_ptr<scalot_kernel, detail::KernelDeleter> handle_;
@@ -367,10 +387,22 @@ class Plan {
   std::size_t rows() const { return shape().first; }
   std::size_t cols() const { return shape().second; }
 
+  // Whether the stopping rule was met; stop_reason() says why not.
   bool converged() const {
     bool out = false;
     check(scalot_plan_converged(get(), &out));
     return out;
+  }
+  StopReason stop_reason() const {
+    int out = 0;
+    check(scalot_plan_stop_reason(get(), &out));
+    return static_cast<StopReason>(out);
+  }
+  // The kernel the solve ran on, with what it added (backbone, floor, f64 storage); see info().
+  Kernel kernel() const {
+    scalot_kernel *out = nullptr;
+    check(scalot_plan_kernel(get(), &out));
+    return Kernel::adopt(out);
   }
   std::size_t iterations() const {
     std::size_t out = 0;

@@ -3,23 +3,31 @@
 use crate::error::{positive, Error, Result};
 use crate::kernel::dense::DenseMode;
 use crate::kernel::nystrom::NystromOptions;
-use crate::kernel::pairs::PairRule;
+use crate::kernel::pairs::{AngularLsh, PairOptions, PairRule};
 
 /// Which kernel every step's Sinkhorn runs on; each is rebuilt for (X, Y Rᵀ) at every step, since the
 /// rotated targets move its buckets and landmarks.
 #[derive(Debug, Clone, PartialEq)]
 pub enum AlignKernel {
     Dense(DenseMode),
-    Sparse {
-        rule: PairRule,
-        seed: u64,
-    },
+    Sparse(PairOptions),
     Nystrom(NystromOptions),
     Lcn {
         landmarks: NystromOptions,
-        rule: PairRule,
-        seed: u64,
+        pairs: PairOptions,
     },
+}
+
+impl AlignKernel {
+    /// The LCN paper's Sparse Sinkhorn pairs for alignment: angular LSH, 130 buckets, 16 bands × 2
+    /// hashes.
+    pub fn paper_sparse_pairs() -> PairOptions {
+        PairOptions::new(PairRule::AngularLsh(AngularLsh {
+            buckets: 130,
+            hashes: 2,
+            bands: 16,
+        }))
+    }
 }
 
 /// What a progress callback is told after every step.

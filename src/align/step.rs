@@ -73,18 +73,14 @@ fn build_kernel(
         AlignKernel::Dense(mode) => {
             Arc::new(DenseKernel::from_points(&xs, &ys, cost, epsilon, *mode)?)
         }
-        AlignKernel::Sparse { rule, seed } => Arc::new(SparseKernel::remembering(
-            &xs, &ys, cost, epsilon, rule, *seed, memory,
+        AlignKernel::Sparse(pairs) => Arc::new(SparseKernel::remembering(
+            &xs, &ys, cost, epsilon, pairs, memory,
         )?),
         AlignKernel::Nystrom(options) => {
             Arc::new(NystromKernel::new(&xs, &ys, cost, epsilon, options)?)
         }
-        AlignKernel::Lcn {
-            landmarks,
-            rule,
-            seed,
-        } => Arc::new(LcnKernel::remembering(
-            &xs, &ys, cost, epsilon, landmarks, rule, *seed, memory,
+        AlignKernel::Lcn { landmarks, pairs } => Arc::new(LcnKernel::remembering(
+            &xs, &ys, cost, epsilon, landmarks, pairs, memory,
         )?),
     })
 }

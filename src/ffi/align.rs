@@ -6,15 +6,15 @@ use super::boundary::{ffi_boundary, scalot_status};
 use super::enums::{self, scalot_align_kernel};
 use super::handles::{borrow, borrow_mut, free, input, into_handle, out_param, output, Handle};
 use super::kernel::two_clouds;
-use super::lcn::{default_lcn_rule, LCN_LANDMARKS};
-use super::nystrom::{scalot_nystrom_options, NystromSettings, NYSTROM_LANDMARKS};
+use super::nystrom::{scalot_nystrom_options, NystromSettings};
 use super::plan::{expect_len, scalot_plan};
 use super::sinkhorn::{scalot_progress_callback, Progress};
 use super::sparse::{scalot_sparse_options, SparseOptions};
 use crate::align::{self, precision_at_1, AlignKernel, AlignOptions, Initial};
 use crate::error::{checked_product, Result};
 use crate::geometry::PointCloud;
-use crate::kernel::pairs::{AngularLsh, PairRule};
+use crate::kernel::nystrom::{LCN_LANDMARKS, NYSTROM_LANDMARKS};
+use crate::kernel::pairs::PairOptions;
 
 /// Options of an alignment. Not thread-safe: do not change an options handle while an alignment reads it.
 pub struct scalot_align_options {
@@ -39,15 +39,6 @@ enum Start {
 
 impl Handle for scalot_align_options {
     type Inner = Options;
-}
-
-/// The LCN paper's Sparse Sinkhorn pairs for alignment: angular LSH, 130 buckets, 16 bands x 2 hashes.
-fn paper_sparse_rule() -> PairRule {
-    PairRule::AngularLsh(AngularLsh {
-        buckets: 130,
-        hashes: 2,
-        bands: 16,
-    })
 }
 
 /// Precision@1 of an alignment's retrieval, over the distinct source points of the given pairs.
@@ -111,23 +102,19 @@ pub extern "C" fn scalot_align_options_set_kernel(
     ffi_boundary!({
         let kernel = match enums::align_kernel(kernel)? {
             scalot_align_kernel::Dense => AlignKernel::Dense(enums::dense_mode(dense_mode)?),
-            scalot_align_kernel::Sparse => {
-                let (rule, seed) = unsafe { SparseOptions::or_default(pairs, paper_sparse_rule) }?;
-                AlignKernel::Sparse { rule, seed }
-            }
+            scalot_align_kernel::Sparse => AlignKernel::Sparse(unsafe {
+                SparseOptions::or_default(pairs, AlignKernel::paper_sparse_pairs)
+            }?),
             scalot_align_kernel::Nystrom => AlignKernel::Nystrom(unsafe {
                 NystromSettings::or_default(landmarks, NYSTROM_LANDMARKS, usize::MAX)
             }?),
             scalot_align_kernel::Lcn => {
                 let landmarks =
                     unsafe { NystromSettings::or_default(landmarks, LCN_LANDMARKS, usize::MAX) }?;
-                let (rule, seed) =
-                    unsafe { SparseOptions::or_default(pairs, || default_lcn_rule(usize::MAX)) }?;
-                AlignKernel::Lcn {
-                    landmarks,
-                    rule,
-                    seed,
-                }
+                let pairs = unsafe {
+                    SparseOptions::or_default(pairs, || PairOptions::lcn_default(usize::MAX))
+                }?;
+                AlignKernel::Lcn { landmarks, pairs }
             }
         };
         update(options, |o| {

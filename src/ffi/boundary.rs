@@ -97,7 +97,9 @@ impl From<&Error> for scalot_status {
             Error::MassMismatch { .. } => scalot_status::MassMismatch,
             Error::SizeOverflow { .. } => scalot_status::SizeOverflow,
             Error::OutOfMemory { .. } => scalot_status::OutOfMemory,
-            Error::NumericalFailure(_) => scalot_status::NumericalFailure,
+            Error::NumericalFailure(_) | Error::NonPositiveSums { .. } => {
+                scalot_status::NumericalFailure
+            }
             Error::Cancelled { .. } => scalot_status::Cancelled,
             Error::Unsupported(_) => scalot_status::Unsupported,
             Error::Panic(_) => scalot_status::Panic,

@@ -46,6 +46,21 @@ pub enum scalot_dense_mode {
     Online = 2,
 }
 
+/// Why a solve stopped (scalot_plan_stop_reason).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum scalot_stop_reason {
+    /// The stopping rule fell below the tolerance.
+    Converged = 0,
+    /// The iteration limit came first.
+    IterationLimit = 1,
+    /// The error stopped falling before the tolerance: its best value improved by less than 0.1% over
+    /// 1000 iterations. A stored f32 kernel's solve first moved to f64 storage; for other kernels the
+    /// kernel's precision is the floor (an approximate kernel's row and column products disagree at
+    /// that level). Use a looser tolerance, or a more accurate kernel.
+    Stalled = 2,
+}
+
 /// What a kernel handle holds.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,6 +86,9 @@ pub enum scalot_landmark_rule {
     KMeansPlusPlus = 1,
     /// k-means centres after Lloyd iterations from k-means++ seeding.
     KMeans = 2,
+    /// Greedy, as pivoted Cholesky: each landmark is the point the earlier ones represent worst (the
+    /// largest Nystrom residual at the kernel's epsilon). O((n + m) * landmarks * (d + landmarks)).
+    Pivoted = 3,
 }
 
 /// How the inverse of the landmark kernel matrix is stabilised.
@@ -81,6 +99,18 @@ pub enum scalot_inverse {
     Eigen = 0,
     /// Cholesky factorisation with jitter: (A + delta I)^-1, delta = tolerance, times 10 until it succeeds.
     Cholesky = 1,
+}
+
+/// A C flag: 0 is off, 1 is on, anything else is refused.
+pub(crate) fn flag(value: c_int, arg: &'static str) -> Result<bool> {
+    match value {
+        0 => Ok(false),
+        1 => Ok(true),
+        other => Err(Error::invalid(
+            arg,
+            format!("{other} is neither 0 (off) nor 1 (on)"),
+        )),
+    }
 }
 
 pub(crate) fn layout(value: c_int, arg: &'static str) -> Result<Layout> {
@@ -123,9 +153,10 @@ pub(crate) fn landmark_rule(value: c_int, iterations: usize) -> Result<LandmarkR
         0 => Ok(LandmarkRule::Uniform),
         1 => Ok(LandmarkRule::KMeansPlusPlus),
         2 => Ok(LandmarkRule::KMeans { iterations }),
+        3 => Ok(LandmarkRule::Pivoted),
         other => Err(Error::invalid(
             "rule",
-            format!("{other} is not a scalot_landmark_rule (0, 1 or 2)"),
+            format!("{other} is not a scalot_landmark_rule (0, 1, 2 or 3)"),
         )),
     }
 }

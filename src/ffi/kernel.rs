@@ -39,6 +39,13 @@ pub struct scalot_kernel_properties {
     pub landmarks: usize,
     /// Bytes the kernel holds plus the bytes one solve's operator allocates.
     pub bytes: usize,
+    /// Pairs kept beyond the pair rule's: the nearest partners that give every line its coverage, and a
+    /// balanced sparse solve's transport backbone (on the plan's kernel, scalot_plan_kernel_info).
+    pub added_pairs: usize,
+    /// Nystrom and LCN: the share of the kernel's total sum (unit weights) carried by its nonnegative
+    /// floor, which a solve raises where a sum is not positive. 0 as built; near 1 means the kernel is
+    /// mostly its own error bound (use more landmarks or a larger epsilon). 0 for other kernels.
+    pub floor_share: f64,
 }
 
 /// Fails with EMPTY_INPUT, naming `arg`, when a size is 0.
@@ -165,6 +172,8 @@ pub extern "C" fn scalot_kernel_info(
             nnz: info.nnz,
             landmarks: info.landmarks,
             bytes: info.bytes,
+            added_pairs: info.added_pairs,
+            floor_share: info.floor_share,
         });
         Ok(())
     })

@@ -10,21 +10,9 @@ use super::kernel::{scalot_kernel, two_clouds};
 use super::nystrom::{scalot_nystrom_options, NystromSettings};
 use super::sparse::{scalot_sparse_options, SparseOptions};
 use crate::kernel::lcn::LcnKernel;
-use crate::kernel::pairs::{KMeans, PairRule};
+use crate::kernel::nystrom::LCN_LANDMARKS;
+use crate::kernel::pairs::PairOptions;
 use crate::kernel::Kernel;
-
-/// The LCN paper's landmarks: 20, by k-means++ seeding.
-pub(crate) const LCN_LANDMARKS: usize = 20;
-
-/// The LCN paper's pairs: hierarchical k-means 10 x 100, 1 round, 10 Lloyd iterations (the first level
-/// at most one cluster per point; deeper levels never split a cluster into more parts than it has points).
-pub(crate) fn default_lcn_rule(points: usize) -> PairRule {
-    PairRule::KMeans(KMeans {
-        branching: vec![10.min(points), 100],
-        rounds: 1,
-        iterations: 10,
-    })
-}
 
 /// Builds the locally corrected Nystrom kernel between `x` (n x d) and `y` (m x d) (LCN-Sinkhorn;
 /// Klicpera, Lienen and Gunnemann, ICML 2021): K_LCN = K_Nys - K_Nys^sp + K^sp, the Nystrom approximation
@@ -68,10 +56,10 @@ pub extern "C" fn scalot_kernel_lcn_new(
         let cost = enums::cost(cost)?;
         let (x, y) = unsafe { two_clouds(x, n, y, m, d, layout) }?;
         let landmarks = unsafe { NystromSettings::or_default(landmarks, LCN_LANDMARKS, n + m) }?;
-        let (rule, seed) = unsafe { SparseOptions::or_default(pairs, || default_lcn_rule(n + m)) }?;
-        let kernel: Arc<dyn Kernel> = Arc::new(LcnKernel::new(
-            &x, &y, cost, epsilon, &landmarks, &rule, seed,
-        )?);
+        let pairs =
+            unsafe { SparseOptions::or_default(pairs, || PairOptions::lcn_default(n + m)) }?;
+        let kernel: Arc<dyn Kernel> =
+            Arc::new(LcnKernel::new(&x, &y, cost, epsilon, &landmarks, &pairs)?);
         out.write(into_handle::<scalot_kernel>(kernel));
         Ok(())
     })

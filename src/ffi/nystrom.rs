@@ -8,7 +8,7 @@ use super::enums;
 use super::handles::{borrow, borrow_mut, free, into_handle, out_param, Handle};
 use super::kernel::{scalot_kernel, two_clouds};
 use crate::error::Error;
-use crate::kernel::nystrom::{LandmarkRule, NystromKernel, NystromOptions, StabilisedInverse};
+use crate::kernel::nystrom::{NystromKernel, NystromOptions, NYSTROM_LANDMARKS};
 use crate::kernel::Kernel;
 
 /// How a Nystrom (or LCN) kernel chooses its landmarks and inverts their kernel matrix. Not thread-safe
@@ -20,9 +20,8 @@ pub struct scalot_nystrom_options {
 pub(crate) struct NystromSettings {
     /// `None` until set: the kernel constructor's default count applies.
     landmarks: Option<usize>,
-    rule: LandmarkRule,
-    inverse: StabilisedInverse,
-    seed: u64,
+    /// The rest of the options; its landmark count is unused.
+    options: NystromOptions,
 }
 
 impl Handle for scalot_nystrom_options {
@@ -48,15 +47,10 @@ impl NystromSettings {
         let o = unsafe { borrow(options, "landmarks") }?;
         Ok(NystromOptions {
             landmarks: o.landmarks.unwrap_or(default_landmarks),
-            rule: o.rule,
-            inverse: o.inverse,
-            seed: o.seed,
+            ..o.options.clone()
         })
     }
 }
-
-/// The Nystrom kernel's default number of landmarks (the LCN paper's Nystrom setting).
-pub(crate) const NYSTROM_LANDMARKS: usize = 200;
 
 /// Creates Nystrom options with the defaults: the constructor's number of landmarks (200 for
 /// scalot_kernel_nystrom_new, 20 for scalot_kernel_lcn_new, as in the LCN paper; n + m when that is
@@ -72,9 +66,7 @@ pub extern "C" fn scalot_nystrom_options_new(
         let out = unsafe { out_param(out, "out") }?;
         out.write(into_handle::<scalot_nystrom_options>(NystromSettings {
             landmarks: None,
-            rule: LandmarkRule::KMeansPlusPlus,
-            inverse: StabilisedInverse::default(),
-            seed: 0,
+            options: NystromOptions::new(0),
         }));
         Ok(())
     })
@@ -110,7 +102,7 @@ pub extern "C" fn scalot_nystrom_options_set_landmarks(
             ));
         }
         options.landmarks = Some(landmarks);
-        options.rule = rule;
+        options.options.rule = rule;
         Ok(())
     })
 }
@@ -131,7 +123,7 @@ pub extern "C" fn scalot_nystrom_options_set_inverse(
         let options = unsafe { borrow_mut(options, "options") }?;
         let inverse = enums::inverse(method, tolerance)?;
         inverse.validate()?;
-        options.inverse = inverse;
+        options.options.inverse = inverse;
         Ok(())
     })
 }
@@ -145,7 +137,7 @@ pub extern "C" fn scalot_nystrom_options_set_seed(
     seed: u64,
 ) -> scalot_status {
     ffi_boundary!({
-        unsafe { borrow_mut(options, "options") }?.seed = seed;
+        unsafe { borrow_mut(options, "options") }?.options.seed = seed;
         Ok(())
     })
 }
@@ -155,9 +147,12 @@ pub extern "C" fn scalot_nystrom_options_set_seed(
 /// cost O((n + m) * landmarks); the kernel holds O((n + m) * landmarks) numbers and nothing of size
 /// n * m. Epsilon-scaling is supported (the landmarks are kept).
 ///
-/// Its entries are approximate and may be negative. A solve fails with NUMERICAL_FAILURE, naming the row
-/// or column, where an approximate sum is not positive: use more landmarks or a larger epsilon. The plan's
-/// transport cost is exact for the given plan with the squared Euclidean and negative dot-product costs
+/// Nystrom's entries are signed, and Sinkhorn's scalings turn small negative ones into sums that are not
+/// positive. The kernel therefore adds a rank-one floor rho rho^T from Nystrom's own error bound
+/// (|K - K_Nys|_ij <= rho_i rho_j, rho_p = sqrt(1 - K_Nys(p, p) / K(p, p)) * sqrt(K(p, p))), so every
+/// entry is at least the exact one and at most twice the bound above it: a solve answers on every
+/// problem. scalot_kernel_info's floor_share says how much of the kernel is floor; scalot_plan_certify
+/// says how far a solve is from the exact one. The plan's transport cost is exact for the given plan with the squared Euclidean and negative dot-product costs
 /// (from P*Y); for the Euclidean cost it is UNSUPPORTED.
 ///
 /// Arguments as scalot_kernel_dense_new; `options` NULL means the defaults of scalot_nystrom_options_new

@@ -2,12 +2,15 @@
 //! scalot_plan_to_dense, whose buffer is the caller's.
 
 use std::ffi::c_int;
+use std::sync::Arc;
 
 use super::boundary::{ffi_boundary, scalot_status};
 use super::enums;
-use super::handles::{borrow, free, input, out_param, output, Handle};
+use super::enums::scalot_stop_reason;
+use super::handles::{borrow, free, input, into_handle, out_param, output, Handle};
+use super::kernel::scalot_kernel;
 use crate::error::{checked_product, Error, Result};
-use crate::sinkhorn::TransportPlan;
+use crate::sinkhorn::{StopReason, TransportPlan};
 
 /// An entropic transport plan P_ij = a_i b_j exp((f_i + g_j - C_ij)/eps), held as potentials and the
 /// kernel, never as an n x m matrix. Immutable: any number of threads may query one plan at once.
@@ -71,12 +74,52 @@ pub extern "C" fn scalot_plan_shape(
     })
 }
 
-/// Writes whether the stopping rule was met before the iteration limit. Not converging is not an error.
+/// Writes whether the stopping rule was met before the iteration limit. Not converging is not an error:
+/// scalot_plan_stop_reason says why it stopped.
 ///
 /// Statuses: OK; NULL_POINTER.
 #[no_mangle]
 pub extern "C" fn scalot_plan_converged(plan: *const scalot_plan, out: *mut bool) -> scalot_status {
     ffi_boundary!({ query(plan, out, |p| Ok(p.converged())) })
+}
+
+/// Writes why the solve stopped, a scalot_stop_reason: converged, at the iteration limit, or stalled
+/// (the error stopped falling, so more iterations would not reach the tolerance).
+///
+/// Statuses: OK; NULL_POINTER.
+#[no_mangle]
+pub extern "C" fn scalot_plan_stop_reason(
+    plan: *const scalot_plan,
+    out: *mut c_int,
+) -> scalot_status {
+    ffi_boundary!({
+        query(plan, out, |p| {
+            Ok(match p.stop_reason() {
+                StopReason::Converged => scalot_stop_reason::Converged,
+                StopReason::IterationLimit => scalot_stop_reason::IterationLimit,
+                StopReason::Stalled => scalot_stop_reason::Stalled,
+            } as c_int)
+        })
+    })
+}
+
+/// Writes a new handle to the kernel the solve ran on, to be released with scalot_kernel_free. It is the
+/// kernel the solve was given, with what the solve added: a balanced sparse solve's transport backbone,
+/// a Nystrom or LCN kernel's floor, f64 storage where f32 stalled. scalot_kernel_info on it reports
+/// them (added_pairs, floor_share, kind), and it can be reused for further solves.
+///
+/// Statuses: OK; NULL_POINTER.
+#[no_mangle]
+pub extern "C" fn scalot_plan_kernel(
+    plan: *const scalot_plan,
+    out: *mut *mut scalot_kernel,
+) -> scalot_status {
+    ffi_boundary!({
+        let plan = unsafe { borrow(plan, "plan") }?;
+        let out = unsafe { out_param(out, "out") }?;
+        out.write(into_handle::<scalot_kernel>(Arc::clone(plan.kernel())));
+        Ok(())
+    })
 }
 
 /// Writes the number of iterations done (over all epsilon stages).

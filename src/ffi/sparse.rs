@@ -8,7 +8,7 @@ use super::enums;
 use super::handles::{borrow, borrow_mut, free, input, into_handle, out_param, Handle};
 use super::kernel::{scalot_kernel, two_clouds};
 use crate::error::Error;
-use crate::kernel::pairs::{AngularLsh, KMeans, PairRule};
+use crate::kernel::pairs::{AngularLsh, KMeans, PairOptions, PairRule};
 use crate::kernel::sparse::SparseKernel;
 use crate::kernel::Kernel;
 
@@ -21,23 +21,27 @@ pub struct scalot_sparse_options {
 pub(crate) struct SparseOptions {
     /// `None` until a rule is set: the kernel constructor's default applies.
     rule: Option<PairRule>,
-    seed: u64,
+    /// The rest of the options; its rule is unused.
+    pairs: PairOptions,
 }
 
 impl SparseOptions {
-    /// The rule and seed, with `default` where no rule was set; NULL options are all defaults.
+    /// The options, with `default`'s rule where no rule was set; NULL options are all `default`.
     ///
     /// # Safety
     /// `options`, when not null, must be a live handle from scalot_sparse_options_new.
     pub(crate) unsafe fn or_default(
         options: *const scalot_sparse_options,
-        default: impl FnOnce() -> PairRule,
-    ) -> crate::Result<(PairRule, u64)> {
+        default: impl FnOnce() -> PairOptions,
+    ) -> crate::Result<PairOptions> {
         if options.is_null() {
-            return Ok((default(), 0));
+            return Ok(default());
         }
         let o = unsafe { borrow(options, "options") }?;
-        Ok((o.rule.clone().unwrap_or_else(default), o.seed))
+        Ok(PairOptions {
+            rule: o.rule.clone().unwrap_or_else(|| default().rule),
+            ..o.pairs.clone()
+        })
     }
 }
 
@@ -45,15 +49,10 @@ impl Handle for scalot_sparse_options {
     type Inner = SparseOptions;
 }
 
-/// The sparse kernel's default rule: joint k-means, 100 clusters, 1 round, 20 Lloyd iterations.
-pub(crate) fn default_sparse_rule() -> PairRule {
-    PairRule::KMeans(KMeans::flat(100, 1, 20))
-}
-
-/// Creates sparse-kernel options with no rule set and seed 0. A kernel built from options without a rule
-/// uses its constructor's default: for scalot_kernel_sparse_new, joint k-means buckets over X and Y
-/// (100 clusters, 1 round, 20 Lloyd iterations); for scalot_kernel_lcn_new, the LCN paper's hierarchical
-/// k-means 10 x 100 (1 round, 10 Lloyd iterations).
+/// Creates sparse-kernel options with no rule set, seed 0, coverage 2 and the backbone on. A kernel
+/// built from options without a rule uses its constructor's default: for scalot_kernel_sparse_new, joint
+/// k-means buckets over X and Y (100 clusters, 1 round, 20 Lloyd iterations); for scalot_kernel_lcn_new,
+/// the LCN paper's hierarchical k-means 10 x 100 (1 round, 10 Lloyd iterations).
 ///
 /// The LCN paper's settings for embedding alignment (Klicpera, Lienen and Gunnemann 2021, lambda = 0.05):
 /// Sparse Sinkhorn with angular LSH, 130 buckets, 16 bands x 2 hashes
@@ -67,7 +66,7 @@ pub extern "C" fn scalot_sparse_options_new(out: *mut *mut scalot_sparse_options
         let out = unsafe { out_param(out, "out") }?;
         out.write(into_handle::<scalot_sparse_options>(SparseOptions {
             rule: None,
-            seed: 0,
+            pairs: PairOptions::sparse_default(),
         }));
         Ok(())
     })
@@ -198,7 +197,8 @@ pub extern "C" fn scalot_sparse_options_set_truncation(
     ffi_boundary!({ set_rule(options, PairRule::Truncation { factor }) })
 }
 
-/// Seeds the randomised rules (k-means, LSH): the same seed gives the same pairs for any number of threads.
+/// Seeds the randomised rules (k-means, LSH) and the clustering that finds nearest partners: the same
+/// seed gives the same pairs for any number of threads.
 ///
 /// Statuses: OK; NULL_POINTER.
 #[no_mangle]
@@ -207,7 +207,51 @@ pub extern "C" fn scalot_sparse_options_set_seed(
     seed: u64,
 ) -> scalot_status {
     ffi_boundary!({
-        unsafe { borrow_mut(options, "options") }?.seed = seed;
+        unsafe { borrow_mut(options, "options") }?.pairs.seed = seed;
+        Ok(())
+    })
+}
+
+/// Gives every row and column at least `partners` pairs (default 2; 0 switches it off): after the rule
+/// has chosen its pairs, each line with fewer gets its `partners` nearest points of the other cloud by
+/// the cost. They are found exactly through a coarse clustering of x and y (about sqrt(n + m) clusters,
+/// visited in order of a lower bound on their costs), at about O((n + m) * sqrt(n + m) * d) for the
+/// clustering, built only when some line needs partners, and O(m * d) at worst per line. Without
+/// coverage a line the rule leaves empty makes a solve fail with NUMERICAL_FAILURE naming it. An
+/// outlier then still gets its nearest partners, and LSH buckets or epsilon-truncation never leave a line
+/// empty.
+///
+/// Statuses: OK; NULL_POINTER.
+#[no_mangle]
+pub extern "C" fn scalot_sparse_options_set_coverage(
+    options: *mut scalot_sparse_options,
+    partners: usize,
+) -> scalot_status {
+    ffi_boundary!({
+        unsafe { borrow_mut(options, "options") }?.pairs.coverage = partners;
+        Ok(())
+    })
+}
+
+/// Switches the transport backbone of balanced solves on (1, the default) or off (0). Balanced Sinkhorn
+/// on a sparse pattern converges only if some plan on the pattern has the solve's marginals, which
+/// buckets and neighbourhoods rarely allow (a bucket whose source and target masses differ, or mass that
+/// must move further than a neighbourhood). With the backbone on, a balanced solve runs on the pairs plus
+/// the support of one plan with its marginals: a coarse plan between the clusters of x and y by the
+/// minimum-cost rule, refined into a monotone plan within each pair of clusters (about 2 (n + m) pairs,
+/// O((n + m) * d) to build, plus one rebuild of the pattern). The plan's kernel (scalot_plan_kernel_info)
+/// counts them in added_pairs. Off, such a solve runs to its iteration limit. Unbalanced solves never add
+/// a backbone. LCN kernels ignore this option: their low-rank part connects every pair.
+///
+/// Statuses: OK; NULL_POINTER; INVALID_ARGUMENT (enabled is neither 0 nor 1).
+#[no_mangle]
+pub extern "C" fn scalot_sparse_options_set_backbone(
+    options: *mut scalot_sparse_options,
+    enabled: c_int,
+) -> scalot_status {
+    ffi_boundary!({
+        let options = unsafe { borrow_mut(options, "options") }?;
+        options.pairs.backbone = enums::flag(enabled, "enabled")?;
         Ok(())
     })
 }
@@ -218,7 +262,10 @@ pub extern "C" fn scalot_sparse_options_set_seed(
 /// the kept pairs.
 ///
 /// Arguments as scalot_kernel_dense_new; `options` NULL means the defaults of scalot_sparse_options_new.
-/// A solve fails with NUMERICAL_FAILURE, naming the row or column, when one has no kept pair.
+/// Every row and column keeps at least the coverage's pairs (scalot_sparse_options_set_coverage), and a
+/// balanced solve adds a transport backbone (scalot_sparse_options_set_backbone), so that a balanced
+/// solve converges on every pattern. The kernel approximates the dense kernel only as well as its pairs
+/// hold the plan's mass: scalot_plan_certify says how far a solve is from the exact one.
 ///
 /// Statuses: OK; NULL_POINTER (x, y, out); EMPTY_INPUT; SIZE_OVERFLOW; NON_FINITE; INVALID_ARGUMENT
 /// (layout, cost, epsilon, clusters above n + m, m above 2^32 - 1); OUT_OF_MEMORY.
@@ -241,10 +288,9 @@ pub extern "C" fn scalot_kernel_sparse_new(
         let out = unsafe { out_param(out, "out") }?;
         let layout = enums::layout(layout, "layout")?;
         let cost = enums::cost(cost)?;
-        let (rule, seed) = unsafe { SparseOptions::or_default(options, default_sparse_rule) }?;
+        let pairs = unsafe { SparseOptions::or_default(options, PairOptions::sparse_default) }?;
         let (x, y) = unsafe { two_clouds(x, n, y, m, d, layout) }?;
-        let kernel: Arc<dyn Kernel> =
-            Arc::new(SparseKernel::new(&x, &y, cost, epsilon, &rule, seed)?);
+        let kernel: Arc<dyn Kernel> = Arc::new(SparseKernel::new(&x, &y, cost, epsilon, &pairs)?);
         out.write(into_handle::<scalot_kernel>(kernel));
         Ok(())
     })

@@ -10,6 +10,7 @@
 //!   linear-domain products are safe and as cheap as the memory they read. The solver re-absorbs the
 //!   scalings into the potentials whenever they drift (Schmitzer's stabilised scaling).
 
+pub(crate) mod corrected;
 pub mod dense;
 pub mod lcn;
 pub mod nystrom;
@@ -19,7 +20,7 @@ pub mod sparse;
 use std::fmt::Debug;
 use std::sync::Arc;
 
-use crate::error::Result;
+use crate::error::{Line, Result};
 use crate::geometry::{Cost, Points};
 
 /// What kind of kernel a handle holds.
@@ -52,6 +53,14 @@ pub struct KernelInfo {
     pub landmarks: usize,
     /// Bytes the kernel holds, plus the bytes one solve's operator allocates.
     pub bytes: usize,
+    /// Pairs kept beyond the pair rule's: nearest partners that cover a line, a balanced solve's
+    /// transport backbone, and the partners of lines that fall back to exact pairs.
+    pub added_pairs: usize,
+    /// Nyström and LCN: the share of the kernel's total Σ_ij K̃_ij (unit weights) that the nonnegative
+    /// floor ρρᵀ carries, the floor that keeps every entry at least the exact one. Near 0 when the
+    /// landmarks represent every point, near 1 when the kernel is mostly its own error bound. 0 for the
+    /// exact and sparse kernels.
+    pub floor_share: f64,
 }
 
 /// An entropic kernel, immutable and shareable.
@@ -62,10 +71,11 @@ pub trait Kernel: Send + Sync + Debug {
 
     fn info(&self) -> KernelInfo;
 
-    /// `out_i = log Σ_j K_ij e^{v_j}`; entries of `v` may be −∞.
+    /// `out_i = log Σ_j K_ij e^{v_j}`; entries of `v` may be −∞. A line whose sum is 0 is −∞, and a
+    /// signed kernel's line whose sum is negative is NaN: the solver repairs or reports them.
     fn log_apply(&self, v: &[f64], out: &mut [f64]) -> Result<()>;
 
-    /// `out_j = log Σ_i K_ij e^{u_i}`; entries of `u` may be −∞.
+    /// `out_j = log Σ_i K_ij e^{u_i}`, as [`Kernel::log_apply`].
     fn log_apply_transpose(&self, u: &[f64], out: &mut [f64]) -> Result<()>;
 
     /// The kernel with the potentials `f` (length n) and `g` (length m) absorbed.
@@ -79,6 +89,31 @@ pub trait Kernel: Send + Sync + Debug {
     /// The point clouds and cost the kernel was built from, if it was built from points.
     fn geometry(&self) -> Option<(&Points, &Points, Cost)> {
         None
+    }
+
+    /// The kernel a solve with the marginals `a` and `b` runs on, when it is not this one: a sparse
+    /// kernel adds a transport backbone for a balanced solve (`balanced`), so that its pattern carries a
+    /// plan with those marginals.
+    fn for_marginals(&self, _a: &[f64], _b: &[f64], _balanced: bool) -> Option<Arc<dyn Kernel>> {
+        None
+    }
+
+    /// The same kernel with more precise storage, for a solve whose error the storage stalls (a stored
+    /// f32 kernel's f64 twin); `None` where there is none.
+    fn more_precise(&self) -> Option<Arc<dyn Kernel>> {
+        None
+    }
+
+    /// A repaired kernel, for a solve whose log-domain product over `line` found `lines` not positive,
+    /// with `weights` the log-weights of the other side it was given (`log b + g/ε` for rows): a Nyström
+    /// or LCN kernel raises its nonnegative floor. `None` when the kernel has no repair left.
+    fn repaired(&self, _line: Line, _lines: &[usize], _weights: &[f64]) -> Option<Arc<dyn Kernel>> {
+        None
+    }
+
+    /// What to change when a line's sum is not positive and the kernel cannot repair it.
+    fn failure_advice(&self) -> &'static str {
+        "increase epsilon"
     }
 }
 

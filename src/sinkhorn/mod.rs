@@ -8,5 +8,5 @@ mod plan;
 mod solver;
 
 pub use options::{EpsilonScaling, Overrelaxation, Progress, SinkhornOptions};
-pub use plan::TransportPlan;
+pub use plan::{StopReason, TransportPlan};
 pub use solver::{solve, solve_with_progress};

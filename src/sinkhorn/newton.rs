@@ -9,8 +9,8 @@
 //! quadratically there.
 
 use super::plan::Scaled;
-use super::solver::{half_step, Line};
-use crate::error::{Error, Result};
+use super::solver::half_step;
+use crate::error::{Error, Line, Result};
 use crate::kernel::{Gibbs, Kernel};
 use crate::threads;
 

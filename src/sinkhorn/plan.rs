@@ -21,6 +21,8 @@ pub(crate) struct Scaled {
     pub gibbs: Box<dyn Gibbs>,
     pub epsilon: f64,
     pub converged: bool,
+    /// The error stopped falling before the tolerance (and no more precise kernel could take over).
+    pub stalled: bool,
 }
 
 impl Scaled {
@@ -34,6 +36,7 @@ impl Scaled {
             gibbs,
             epsilon,
             converged: false,
+            stalled: false,
         }
     }
 
@@ -49,6 +52,19 @@ impl Scaled {
     }
 }
 
+/// Why a solve stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StopReason {
+    /// The stopping rule fell below the tolerance.
+    Converged,
+    /// The iteration limit came first.
+    IterationLimit,
+    /// The error stopped falling before the tolerance: its best value improved by less than 0.1% over
+    /// 1000 iterations (the kernel's precision, or an approximate kernel's inconsistency between its
+    /// row and column products, puts a floor under it). A stored f32 kernel first switches to f64.
+    Stalled,
+}
+
 /// An entropic transport plan. Immutable; every method may be called from any thread.
 pub struct TransportPlan {
     kernel: Arc<dyn Kernel>,
@@ -61,7 +77,7 @@ pub struct TransportPlan {
     b: Weights,
     tau_a: f64,
     tau_b: f64,
-    converged: bool,
+    stop: StopReason,
     iterations: usize,
     row_marginal: Vec<f64>,
     col_marginal: Vec<f64>,
@@ -72,7 +88,7 @@ impl std::fmt::Debug for TransportPlan {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TransportPlan")
             .field("shape", &self.shape())
-            .field("converged", &self.converged)
+            .field("stop", &self.stop)
             .field("iterations", &self.iterations)
             .finish_non_exhaustive()
     }
@@ -136,7 +152,13 @@ impl TransportPlan {
             b,
             tau_a,
             tau_b,
-            converged: state.converged,
+            stop: if state.converged {
+                StopReason::Converged
+            } else if state.stalled {
+                StopReason::Stalled
+            } else {
+                StopReason::IterationLimit
+            },
             iterations,
             row_marginal,
             col_marginal,
@@ -158,7 +180,12 @@ impl TransportPlan {
 
     /// Whether the stopping rule was met before the iteration limit.
     pub fn converged(&self) -> bool {
-        self.converged
+        self.stop == StopReason::Converged
+    }
+
+    /// Why the solve stopped.
+    pub fn stop_reason(&self) -> StopReason {
+        self.stop
     }
 
     pub fn iterations(&self) -> usize {

@@ -13,7 +13,7 @@ use super::newton::SemiDual;
 use super::options::{EpsilonScaling, Progress, SinkhornOptions};
 use super::overrelaxation::{Overrelaxation, Schedule};
 use super::plan::{Scaled, TransportPlan};
-use crate::error::{Error, Result};
+use crate::error::{Error, Line, Result};
 use crate::geometry::Weights;
 use crate::kernel::Kernel;
 use crate::threads;
@@ -31,6 +31,10 @@ const NEWTON_WHEN_REMAINING: f64 = 1000.0;
 const NEWTON_BELOW: f64 = 1e-3;
 /// Iterations over which that rate is measured.
 const RATE_WINDOW: usize = 64;
+/// A stage whose best error has not fallen by this fraction over …
+const STALL_IMPROVEMENT: f64 = 1e-3;
+/// … this many iterations has stalled: at that pace it would need millions of iterations.
+const STALL_WINDOW: usize = 1000;
 
 /// Solves with no progress callback.
 pub fn solve(
@@ -87,6 +91,9 @@ fn solve_in_pool(
             mass_b: b.mass(),
         });
     }
+    let kernel = kernel
+        .for_marginals(a.as_slice(), b.as_slice(), options.is_balanced())
+        .unwrap_or_else(|| Arc::clone(kernel));
     // A caller's warm start is absorbed as it is; zeros are first brought into range.
     let (mut f, mut g, mut start) = match options.warm_start() {
         Some((f, g)) => {
@@ -111,8 +118,8 @@ fn solve_in_pool(
         let stage_kernel = kernel.with_epsilon(epsilon).ok_or_else(|| {
             Error::Unsupported("epsilon scaling needs a kernel that can be rebuilt at another epsilon (a dense kernel)".into())
         })?;
-        let stage = Stage::new(
-            &stage_kernel,
+        let mut stage = Stage::new(
+            stage_kernel,
             a,
             b,
             options,
@@ -130,7 +137,7 @@ fn solve_in_pool(
         (f, g) = state.total_potentials();
         start = Start::LogIteration;
     }
-    let stage = Stage::new(kernel, a, b, options, options.tolerance());
+    let mut stage = Stage::new(kernel, a, b, options, options.tolerance());
     let state = stage.run(
         f,
         g,
@@ -140,7 +147,7 @@ fn solve_in_pool(
         progress,
     )?;
     TransportPlan::new(
-        Arc::clone(kernel),
+        stage.kernel,
         state,
         a.clone(),
         b.clone(),
@@ -167,9 +174,11 @@ fn epsilon_stages(
     stages
 }
 
-/// One ε stage: a kernel, the marginals, and how each marginal is enforced.
+/// One ε stage: a kernel, the marginals, and how each marginal is enforced. A stage may replace its
+/// kernel: by a repaired one when a sum is not positive, or by a more precise one when the stored
+/// precision stalls the error.
 struct Stage<'a> {
-    kernel: &'a Arc<dyn Kernel>,
+    kernel: Arc<dyn Kernel>,
     a: &'a [f64],
     b: &'a [f64],
     log_a: Vec<f64>,
@@ -186,9 +195,68 @@ struct Stage<'a> {
     overrelaxation: Overrelaxation,
 }
 
+/// A stage's iteration state besides the solver state: the buffers of one sweep, the over-relaxation
+/// schedule and what decides Newton's switch and a stall.
+struct Iterate {
+    state: Scaled,
+    schedule: Schedule,
+    /// The column error of the current state, known from the sweep that produced it.
+    column_error: f64,
+    rate: RateWindow,
+    progress: Stagnation,
+    newton_failed: bool,
+    stage_start: usize,
+    x: Vec<f64>,
+    s: Vec<f64>,
+    r: Vec<f64>,
+    y: Vec<f64>,
+    u_next: Vec<f64>,
+    v_next: Vec<f64>,
+}
+
+impl Iterate {
+    fn new(state: Scaled, overrelaxation: Overrelaxation, stage_start: usize) -> Self {
+        let (n, m) = (state.f.len(), state.g.len());
+        Iterate {
+            state,
+            schedule: Schedule::new(overrelaxation),
+            column_error: 0.0,
+            rate: RateWindow::default(),
+            progress: Stagnation::default(),
+            newton_failed: false,
+            stage_start,
+            x: vec![0.0; m],
+            s: vec![0.0; n],
+            r: vec![0.0; n],
+            y: vec![0.0; m],
+            u_next: vec![0.0; n],
+            v_next: vec![0.0; m],
+        }
+    }
+
+    /// Takes a new solver state, whose column error is not known yet.
+    fn restart(&mut self, state: Scaled) {
+        self.state = state;
+        self.column_error = 0.0;
+    }
+
+    /// Whether the sweep's scalings are all positive and finite: otherwise a sum underflowed (or an
+    /// approximate sum is not positive) and the iteration must be redone in the log domain.
+    fn healthy(&self) -> bool {
+        let healthy = |w: &[f64]| w.iter().all(|&w| w.is_finite() && w > 0.0);
+        healthy(&self.u_next) && healthy(&self.v_next)
+    }
+}
+
+/// What an iteration decided.
+enum Next {
+    Continue,
+    Stop,
+}
+
 impl<'a> Stage<'a> {
     fn new(
-        kernel: &'a Arc<dyn Kernel>,
+        kernel: Arc<dyn Kernel>,
         a: &'a Weights,
         b: &'a Weights,
         options: &SinkhornOptions,
@@ -231,25 +299,57 @@ impl<'a> Stage<'a> {
         }
     }
 
-    /// One exact iteration in the log domain: f from g, then g from f.
-    fn log_iteration(&self, g: &[f64]) -> Result<(Vec<f64>, Vec<f64>)> {
-        let f = half_step(
-            self.kernel.as_ref(),
-            Line::Row,
-            &self.log_b,
-            g,
-            self.lambda_a,
-            self.epsilon,
-        )?;
-        let g = half_step(
-            self.kernel.as_ref(),
-            Line::Column,
-            &self.log_a,
-            &f,
-            self.lambda_b,
-            self.epsilon,
-        )?;
-        Ok((f, g))
+    /// One exact log-domain iteration from `g` (f from g, then g from f), after which the potentials
+    /// are absorbed: it brings any potentials into the range the operator can represent. Lines whose
+    /// sums are not positive are repaired first, where the kernel can.
+    fn restart(&mut self, g: &[f64], iterations: &mut usize) -> Result<Scaled> {
+        loop {
+            let kernel = self.kernel.as_ref();
+            let f = match half_step(
+                kernel,
+                Line::Row,
+                &self.log_b,
+                g,
+                self.lambda_a,
+                self.epsilon,
+            ) {
+                Ok(f) => f,
+                Err(error) => {
+                    let weights = log_weights(&self.log_b, g, self.epsilon);
+                    self.repair(error, &weights)?;
+                    continue;
+                }
+            };
+            match half_step(
+                kernel,
+                Line::Column,
+                &self.log_a,
+                &f,
+                self.lambda_b,
+                self.epsilon,
+            ) {
+                Ok(g) => {
+                    *iterations += 1;
+                    return self.absorbed(f, g);
+                }
+                Err(error) => {
+                    let weights = log_weights(&self.log_a, &f, self.epsilon);
+                    self.repair(error, &weights)?;
+                }
+            }
+        }
+    }
+
+    /// Replaces the kernel by one that repairs the lines `error` names (their product's input had the
+    /// log-weights `weights`), or returns `error`.
+    fn repair(&mut self, error: Error, weights: &[f64]) -> Result<()> {
+        if let Error::NonPositiveSums { line, lines, .. } = &error {
+            if let Some(kernel) = self.kernel.repaired(*line, lines, weights) {
+                self.kernel = kernel;
+                return Ok(());
+            }
+        }
+        Err(error)
     }
 
     fn absorbed(&self, f: Vec<f64>, g: Vec<f64>) -> Result<Scaled> {
@@ -258,7 +358,7 @@ impl<'a> Stage<'a> {
     }
 
     fn run(
-        &self,
+        &mut self,
         f0: Vec<f64>,
         g0: Vec<f64>,
         start: Start,
@@ -266,145 +366,212 @@ impl<'a> Stage<'a> {
         iterations: &mut usize,
         progress: &mut dyn FnMut(Progress) -> bool,
     ) -> Result<Scaled> {
-        let (n, m) = self.kernel.shape();
-        let eps = self.epsilon;
-        let mut state = match start {
-            Start::LogIteration => {
-                let (f, g) = self.log_iteration(&g0)?;
-                *iterations += 1;
-                self.absorbed(f, g)?
-            }
+        let state = match start {
+            Start::LogIteration => self.restart(&g0, iterations)?,
             Start::Absorb => self.absorbed(f0, g0)?,
         };
-        let mut schedule = Schedule::new(self.overrelaxation);
-        // The column error of the current state, known from the sweep that produced it.
-        let mut column_error = 0.0;
-
-        let mut stall = StallDetector::default();
-        let mut newton_failed = false;
-        let stage_start = *iterations;
-
-        let mut x = vec![0.0; m];
-        let (mut s, mut r, mut y) = (vec![0.0; n], vec![0.0; n], vec![0.0; m]);
-        let (mut u_next, mut v_next) = (vec![0.0; n], vec![0.0; m]);
+        let mut it = Iterate::new(state, self.overrelaxation, *iterations);
         while *iterations < max_iterations {
-            for ((xj, bj), vj) in x.iter_mut().zip(self.b).zip(&state.v) {
-                *xj = bj * vj;
+            if let Next::Stop = self.iterate(&mut it, max_iterations, iterations, progress)? {
+                break;
             }
-            let omega = schedule.omega();
-            let (f, u, lambda_a) = (&state.f, &state.u, self.lambda_a);
-            let row_update = |i: usize, si: f64| {
-                self.a[i] * Schedule::relax(omega, u[i], Self::scaling(si, f[i], lambda_a, eps))
-            };
-            threads::run(|| state.gibbs.sweep(&x, &row_update, &mut s, &mut r, &mut y));
-            for (((ui, &si), &fi), &old) in u_next.iter_mut().zip(&s).zip(&state.f).zip(&state.u) {
-                *ui = Schedule::relax(omega, old, Self::scaling(si, fi, self.lambda_a, eps));
-            }
-            for (((vj, &yj), &gj), &old) in v_next.iter_mut().zip(&y).zip(&state.g).zip(&state.v) {
-                *vj = Schedule::relax(omega, old, Self::scaling(yj, gj, self.lambda_b, eps));
-            }
-            let healthy = |w: &[f64]| w.iter().all(|&w| w.is_finite() && w > 0.0);
-            if !(healthy(&u_next) && healthy(&v_next)) {
-                // A sum underflowed: redo this iteration exactly, from the current potentials.
-                let (_, g_total) = state.total_potentials();
-                let (f, g) = self.log_iteration(&g_total)?;
-                *iterations += 1;
-                state = self.absorbed(f, g)?;
-                column_error = 0.0;
-                continue;
-            }
+        }
+        Ok(it.state)
+    }
 
-            // Balanced: the L1 marginal error of the current state; its row sums come from this sweep.
-            // Relaxed: the largest change of the potentials over this iteration, in units of ε.
-            let (error, state_iteration) = if self.balanced {
-                let row_error: f64 = self
-                    .a
-                    .iter()
-                    .zip(&state.u)
-                    .zip(&s)
-                    .map(|((ai, ui), si)| (ai * ui * si - ai).abs())
-                    .sum();
-                (row_error + column_error, *iterations)
-            } else {
-                (
-                    largest_log_ratio(&u_next, &state.u).max(largest_log_ratio(&v_next, &state.v)),
-                    *iterations + 1,
-                )
-            };
-            schedule.observe(error);
-            let check = state_iteration % self.check_interval == 0;
-            if self.balanced && check && error < self.tolerance {
-                state.converged = true;
-                break;
-            }
-            if self.balanced
-                && !newton_failed
-                && stall.remaining(*iterations, error, self.tolerance) > NEWTON_WHEN_REMAINING
-                && *iterations - stage_start >= NEWTON_AFTER
-                && error < NEWTON_BELOW * self.mass
-            {
-                let (_, g_total) = state.total_potentials();
-                let semi_dual = SemiDual {
-                    kernel: self.kernel.as_ref(),
-                    a: self.a,
-                    b: self.b,
-                    log_b: &self.log_b,
-                    epsilon: eps,
-                };
-                let polished = semi_dual.polish(
-                    g_total,
-                    self.tolerance,
-                    max_iterations - *iterations,
-                    iterations,
-                    &mut |iteration, error| {
-                        progress(Progress {
-                            iteration,
-                            error,
-                            epsilon: eps,
-                        })
-                    },
-                )?;
-                state = polished.state;
-                if state.converged {
-                    break;
-                }
-                newton_failed = !polished.progressing;
-                column_error = polished.error;
-                schedule = Schedule::new(self.overrelaxation);
-                continue;
-            }
-            column_error = self
-                .b
+    /// One iteration: a sweep, the stopping test, and then Newton's switch, the progress report, the
+    /// stall test and the absorption, as they fall due.
+    fn iterate(
+        &mut self,
+        it: &mut Iterate,
+        max_iterations: usize,
+        iterations: &mut usize,
+        progress: &mut dyn FnMut(Progress) -> bool,
+    ) -> Result<Next> {
+        self.sweep(it);
+        if !it.healthy() {
+            // Redo this iteration exactly, from the current potentials.
+            let (_, g) = it.state.total_potentials();
+            let state = self.restart(&g, iterations)?;
+            it.restart(state);
+            return Ok(Next::Continue);
+        }
+        let (error, state_iteration) = self.stopping_error(it, *iterations);
+        it.schedule.observe(error);
+        let check = state_iteration % self.check_interval == 0;
+        if self.balanced && check && error < self.tolerance {
+            it.state.converged = true;
+            return Ok(Next::Stop);
+        }
+        if self.newton_due(it, *iterations, error) {
+            return self.polish(it, max_iterations, iterations, progress);
+        }
+        self.accept(it);
+        *iterations += 1;
+        if check && error < self.tolerance {
+            it.state.converged = true;
+            return Ok(Next::Stop);
+        }
+        if check
+            && !progress(Progress {
+                iteration: state_iteration,
+                error,
+                epsilon: self.epsilon,
+            })
+        {
+            return Err(Error::Cancelled {
+                iteration: state_iteration,
+            });
+        }
+        if it.progress.stalled(*iterations, error) {
+            return self.stalled(it);
+        }
+        self.absorb_if_due(it)?;
+        Ok(Next::Continue)
+    }
+
+    /// `s = G (b∘v)`, the relaxed row update, `y = Gᵀ r`, and the next scalings from them.
+    fn sweep(&self, it: &mut Iterate) {
+        let eps = self.epsilon;
+        for ((xj, bj), vj) in it.x.iter_mut().zip(self.b).zip(&it.state.v) {
+            *xj = bj * vj;
+        }
+        let omega = it.schedule.omega();
+        let (f, u, lambda_a) = (&it.state.f, &it.state.u, self.lambda_a);
+        let row_update = |i: usize, si: f64| {
+            self.a[i] * Schedule::relax(omega, u[i], Self::scaling(si, f[i], lambda_a, eps))
+        };
+        let (x, s, r, y) = (&it.x, &mut it.s, &mut it.r, &mut it.y);
+        threads::run(|| it.state.gibbs.sweep(x, &row_update, s, r, y));
+        for (((ui, &si), &fi), &old) in it.u_next.iter_mut().zip(&it.s).zip(f).zip(u) {
+            *ui = Schedule::relax(omega, old, Self::scaling(si, fi, self.lambda_a, eps));
+        }
+        let (g, v) = (&it.state.g, &it.state.v);
+        for (((vj, &yj), &gj), &old) in it.v_next.iter_mut().zip(&it.y).zip(g).zip(v) {
+            *vj = Schedule::relax(omega, old, Self::scaling(yj, gj, self.lambda_b, eps));
+        }
+    }
+
+    /// The stopping rule's value and the iteration whose state it describes. Balanced: the L1 marginal
+    /// error of the current state, whose row sums come from this sweep. Relaxed: the largest change of
+    /// the potentials over this iteration, in units of ε, which describes the next state.
+    fn stopping_error(&self, it: &Iterate, iterations: usize) -> (f64, usize) {
+        if self.balanced {
+            let row_error: f64 = self
+                .a
                 .iter()
-                .zip(&v_next)
-                .zip(&y)
-                .map(|((bj, vj), yj)| (bj * vj * yj - bj).abs())
+                .zip(&it.state.u)
+                .zip(&it.s)
+                .map(|((ai, ui), si)| (ai * ui * si - ai).abs())
                 .sum();
-            std::mem::swap(&mut state.u, &mut u_next);
-            std::mem::swap(&mut state.v, &mut v_next);
-            *iterations += 1;
-            if check && error < self.tolerance {
-                state.converged = true;
-                break;
-            }
-            if check
-                && !progress(Progress {
-                    iteration: state_iteration,
+            (row_error + it.column_error, iterations)
+        } else {
+            let change = largest_log_ratio(&it.u_next, &it.state.u)
+                .max(largest_log_ratio(&it.v_next, &it.state.v));
+            (change, iterations + 1)
+        }
+    }
+
+    /// Whether a balanced stage should switch to Newton: Sinkhorn's measured rate predicts many more
+    /// iterations, it has run long enough to say so, and the error is in Newton's local regime.
+    fn newton_due(&self, it: &mut Iterate, iterations: usize, error: f64) -> bool {
+        self.balanced
+            && !it.newton_failed
+            && it.rate.remaining(iterations, error, self.tolerance) > NEWTON_WHEN_REMAINING
+            && iterations - it.stage_start >= NEWTON_AFTER
+            && error < NEWTON_BELOW * self.mass
+    }
+
+    /// Newton's method on the semi-dual from the current potentials; Sinkhorn resumes if it stalls.
+    fn polish(
+        &mut self,
+        it: &mut Iterate,
+        max_iterations: usize,
+        iterations: &mut usize,
+        progress: &mut dyn FnMut(Progress) -> bool,
+    ) -> Result<Next> {
+        let (_, g) = it.state.total_potentials();
+        let semi_dual = SemiDual {
+            kernel: self.kernel.as_ref(),
+            a: self.a,
+            b: self.b,
+            log_b: &self.log_b,
+            epsilon: self.epsilon,
+        };
+        let eps = self.epsilon;
+        let polished = semi_dual.polish(
+            g.clone(),
+            self.tolerance,
+            max_iterations - *iterations,
+            iterations,
+            &mut |iteration, error| {
+                progress(Progress {
+                    iteration,
                     error,
                     epsilon: eps,
                 })
-            {
-                return Err(Error::Cancelled {
-                    iteration: state_iteration,
-                });
+            },
+        );
+        let polished = match polished {
+            Ok(polished) => polished,
+            Err(error) => {
+                self.repair(error, &log_weights(&self.log_b, &g, self.epsilon))?;
+                let state = self.restart(&g, iterations)?;
+                it.restart(state);
+                return Ok(Next::Continue);
             }
-            let threshold = state.gibbs.absorption_threshold();
-            if largest_log(&state.u).max(largest_log(&state.v)) > threshold {
-                let (f, g) = state.total_potentials();
-                state = self.absorbed(f, g)?;
+        };
+        it.state = polished.state;
+        if it.state.converged {
+            return Ok(Next::Stop);
+        }
+        it.newton_failed = !polished.progressing;
+        it.column_error = polished.error;
+        it.schedule = Schedule::new(self.overrelaxation);
+        Ok(Next::Continue)
+    }
+
+    /// Moves to the sweep's scalings, and records their column error.
+    fn accept(&self, it: &mut Iterate) {
+        it.column_error = self
+            .b
+            .iter()
+            .zip(&it.v_next)
+            .zip(&it.y)
+            .map(|((bj, vj), yj)| (bj * vj * yj - bj).abs())
+            .sum();
+        std::mem::swap(&mut it.state.u, &mut it.u_next);
+        std::mem::swap(&mut it.state.v, &mut it.v_next);
+    }
+
+    /// The error has stopped falling: continue on a more precise kernel if there is one (a stored f32
+    /// kernel's entries, rounded anew at every absorption, put a floor under the error), or stop.
+    fn stalled(&mut self, it: &mut Iterate) -> Result<Next> {
+        if let Some(kernel) = self.kernel.more_precise() {
+            let (f, g) = it.state.total_potentials();
+            let previous = std::mem::replace(&mut self.kernel, kernel);
+            match self.absorbed(f, g) {
+                Ok(state) => {
+                    it.restart(state);
+                    it.progress = Stagnation::default();
+                    return Ok(Next::Continue);
+                }
+                Err(Error::OutOfMemory { .. }) => self.kernel = previous,
+                Err(error) => return Err(error),
             }
         }
-        Ok(state)
+        it.state.stalled = true;
+        Ok(Next::Stop)
+    }
+
+    /// Absorbs the scalings into the potentials once they leave the range the operator can represent.
+    fn absorb_if_due(&self, it: &mut Iterate) -> Result<()> {
+        let threshold = it.state.gibbs.absorption_threshold();
+        if largest_log(&it.state.u).max(largest_log(&it.state.v)) > threshold {
+            let (f, g) = it.state.total_potentials();
+            it.state = self.absorbed(f, g)?;
+        }
+        Ok(())
     }
 }
 
@@ -422,12 +589,12 @@ enum Start {
 
 /// Predicts how many more iterations Sinkhorn needs, from the error's decay over the last window.
 #[derive(Default)]
-struct StallDetector {
+struct RateWindow {
     window_start: Option<(usize, f64)>,
     remaining: f64,
 }
 
-impl StallDetector {
+impl RateWindow {
     fn remaining(&mut self, iteration: usize, error: f64, tolerance: f64) -> f64 {
         match self.window_start {
             Some((start, start_error)) if iteration - start >= RATE_WINDOW => {
@@ -446,17 +613,33 @@ impl StallDetector {
     }
 }
 
-/// Which side of the kernel a half step updates.
-#[derive(Clone, Copy)]
-pub(crate) enum Line {
-    Row,
-    Column,
+/// Whether the error has stopped falling: its best value has not improved by a fraction
+/// [`STALL_IMPROVEMENT`] over the last [`STALL_WINDOW`] iterations.
+#[derive(Default)]
+struct Stagnation {
+    best: Option<(usize, f64)>,
+}
+
+impl Stagnation {
+    fn stalled(&mut self, iteration: usize, error: f64) -> bool {
+        match self.best {
+            Some((_, best)) if error < best * (1.0 - STALL_IMPROVEMENT) => {
+                self.best = Some((iteration, error));
+                false
+            }
+            Some((since, _)) => iteration - since >= STALL_WINDOW,
+            None => {
+                self.best = Some((iteration, error));
+                false
+            }
+        }
+    }
 }
 
 /// One exact half step in the log domain: the potentials of `line` that make its marginal right (λ = 1)
 /// or take the KL proximal step (λ < 1), given the other side's potentials `other` and log-weights
-/// `log_other`. `−λ ε · log Σ K e^{log_w + other/ε}`, refusing a line whose kernel sum is zero: no mass
-/// could ever reach it.
+/// `log_other`. `−λ ε · log Σ K e^{log_w + other/ε}`, refusing the lines whose kernel sums are not
+/// positive: no mass could ever reach them.
 pub(crate) fn half_step(
     kernel: &dyn Kernel,
     line: Line,
@@ -466,31 +649,33 @@ pub(crate) fn half_step(
     epsilon: f64,
 ) -> Result<Vec<f64>> {
     let (n, m) = kernel.shape();
-    let exponents: Vec<f64> = log_other
-        .iter()
-        .zip(other)
-        .map(|(lw, p)| lw + p / epsilon)
-        .collect();
-    let (name, mut lse) = match line {
-        Line::Row => ("row", vec![0.0; n]),
-        Line::Column => ("column", vec![0.0; m]),
-    };
+    let exponents = log_weights(log_other, other, epsilon);
+    let mut lse = vec![0.0; if line == Line::Row { n } else { m }];
     threads::run(|| match line {
         Line::Row => kernel.log_apply(&exponents, &mut lse),
         Line::Column => kernel.log_apply_transpose(&exponents, &mut lse),
     })?;
-    lse.iter()
-        .enumerate()
-        .map(|(i, &l)| {
-            let potential = -lambda * epsilon * l;
-            if potential.is_finite() {
-                Ok(potential)
-            } else {
-                Err(Error::NumericalFailure(format!(
-                    "the kernel's {name} {i} sums to {l} in the log domain; increase epsilon"
-                )))
-            }
+    let potentials: Vec<f64> = lse.iter().map(|&l| -lambda * epsilon * l).collect();
+    let failing: Vec<usize> = (0..potentials.len())
+        .filter(|&i| !potentials[i].is_finite())
+        .collect();
+    if failing.is_empty() {
+        Ok(potentials)
+    } else {
+        Err(Error::NonPositiveSums {
+            line,
+            lines: failing,
+            advice: kernel.failure_advice(),
         })
+    }
+}
+
+/// `log w + p/ε`: the log-weights a product with the potentials p absorbed gives its lines.
+fn log_weights(log_w: &[f64], potentials: &[f64], epsilon: f64) -> Vec<f64> {
+    log_w
+        .iter()
+        .zip(potentials)
+        .map(|(lw, p)| lw + p / epsilon)
         .collect()
 }
 

@@ -168,6 +168,8 @@ static void check_approximate_kernels(void) {
     expect_error(scalot_nystrom_options_set_landmarks(landmarks, 0, SCALOT_LANDMARK_RULE_UNIFORM, 0),
                  SCALOT_STATUS_INVALID_ARGUMENT, "landmarks", "0 landmarks");
     expect_error(scalot_nystrom_options_set_landmarks(landmarks, 4, 9, 0), SCALOT_STATUS_INVALID_ARGUMENT, "rule", "rule 9");
+    CHECK(scalot_nystrom_options_set_landmarks(landmarks, 4, SCALOT_LANDMARK_RULE_PIVOTED, 0) == SCALOT_STATUS_OK,
+          "pivoted landmarks");
     expect_error(scalot_nystrom_options_set_inverse(landmarks, SCALOT_INVERSE_CHOLESKY, 2.0), SCALOT_STATUS_INVALID_ARGUMENT,
                  "jitter", "jitter 2");
     expect_error(scalot_sparse_options_set_lsh(pairs, 0, 1, 1), SCALOT_STATUS_INVALID_ARGUMENT, "buckets", "0 buckets");
@@ -205,6 +207,67 @@ static void check_approximate_kernels(void) {
     scalot_nystrom_options_free(landmarks);
     scalot_sparse_options_free(pairs);
     scalot_nystrom_options_free(NULL);
+}
+
+/* A sparse solve always answers: coverage gives an outlier its nearest partners, and a balanced solve adds
+ * a transport backbone that the plan's kernel reports; without either, the outlier's row names itself. */
+static void check_sparse_coverage_and_backbone(void) {
+    double x[FIXTURE_N * FIXTURE_D];
+    memcpy(x, FIXTURE_X, sizeof x);
+    for (size_t k = 0; k < FIXTURE_D; k++) x[2 * FIXTURE_D + k] += 100.0; /* row 2 far from every target */
+    scalot_sparse_options *pairs = NULL;
+    CHECK(scalot_sparse_options_new(&pairs) == SCALOT_STATUS_OK, "sparse options");
+    CHECK(scalot_sparse_options_set_truncation(pairs, 2.0) == SCALOT_STATUS_OK, "truncation");
+    expect_error(scalot_sparse_options_set_backbone(pairs, 2), SCALOT_STATUS_INVALID_ARGUMENT, "enabled", "backbone 2");
+    expect_error(scalot_sparse_options_set_coverage(NULL, 1), SCALOT_STATUS_NULL_POINTER, "options", "NULL options");
+    scalot_kernel *kernel = NULL, *solved_on = NULL;
+    scalot_plan *plan = NULL;
+    CHECK(scalot_kernel_sparse_new(x, FIXTURE_N, FIXTURE_Y, FIXTURE_M, FIXTURE_D, SCALOT_LAYOUT_ROW_MAJOR,
+                                   SCALOT_COST_SQ_EUCLIDEAN, FIXTURE_EPS, pairs, &kernel) == SCALOT_STATUS_OK,
+          "sparse kernel: %s", scalot_last_error_message());
+    CHECK(scalot_sinkhorn_solve(kernel, FIXTURE_A, FIXTURE_N, FIXTURE_B, FIXTURE_M, NULL, &plan) == SCALOT_STATUS_OK,
+          "covered solve: %s", scalot_last_error_message());
+    int reason = -1;
+    CHECK(scalot_plan_stop_reason(plan, &reason) == SCALOT_STATUS_OK && reason == SCALOT_STOP_REASON_CONVERGED,
+          "stop reason %d", reason);
+    scalot_kernel_properties given, used;
+    CHECK(scalot_plan_kernel(plan, &solved_on) == SCALOT_STATUS_OK, "plan kernel");
+    CHECK(scalot_kernel_info(kernel, &given) == SCALOT_STATUS_OK && scalot_kernel_info(solved_on, &used) == SCALOT_STATUS_OK,
+          "kernel info");
+    CHECK(given.added_pairs > 0 && used.added_pairs > given.added_pairs && used.nnz > given.nnz,
+          "coverage %zu, then the backbone: %zu added pairs", given.added_pairs, used.added_pairs);
+    scalot_plan_free(plan);
+    plan = NULL;
+    scalot_kernel_free(solved_on);
+    scalot_kernel_free(kernel);
+
+    CHECK(scalot_sparse_options_set_coverage(pairs, 0) == SCALOT_STATUS_OK, "coverage 0");
+    CHECK(scalot_sparse_options_set_backbone(pairs, 0) == SCALOT_STATUS_OK, "backbone off");
+    CHECK(scalot_kernel_sparse_new(x, FIXTURE_N, FIXTURE_Y, FIXTURE_M, FIXTURE_D, SCALOT_LAYOUT_ROW_MAJOR,
+                                   SCALOT_COST_SQ_EUCLIDEAN, FIXTURE_EPS, pairs, &kernel) == SCALOT_STATUS_OK,
+          "uncovered sparse kernel");
+    expect_error(scalot_sinkhorn_solve(kernel, FIXTURE_A, FIXTURE_N, FIXTURE_B, FIXTURE_M, NULL, &plan),
+                 SCALOT_STATUS_NUMERICAL_FAILURE, "row 2 ", "an uncovered row");
+    CHECK(plan == NULL, "no plan on failure");
+    scalot_kernel_free(kernel);
+
+    /* A solve cut short says so. */
+    scalot_sinkhorn_options *options = NULL;
+    CHECK(scalot_sinkhorn_options_new(&options) == SCALOT_STATUS_OK, "options");
+    CHECK(scalot_sinkhorn_options_set_max_iterations(options, 2) == SCALOT_STATUS_OK, "2 iterations");
+    CHECK(scalot_kernel_dense_new(FIXTURE_X, FIXTURE_N, FIXTURE_Y, FIXTURE_M, FIXTURE_D, SCALOT_LAYOUT_ROW_MAJOR,
+                                  SCALOT_COST_SQ_EUCLIDEAN, FIXTURE_EPS, SCALOT_DENSE_MODE_STORED_F64, &kernel) == SCALOT_STATUS_OK,
+          "dense kernel");
+    CHECK(scalot_sinkhorn_solve(kernel, FIXTURE_A, FIXTURE_N, FIXTURE_B, FIXTURE_M, options, &plan) == SCALOT_STATUS_OK,
+          "short solve");
+    CHECK(scalot_plan_stop_reason(plan, &reason) == SCALOT_STATUS_OK && reason == SCALOT_STOP_REASON_ITERATION_LIMIT,
+          "stop reason of a capped solve %d", reason);
+    expect_error(scalot_plan_stop_reason(plan, NULL), SCALOT_STATUS_NULL_POINTER, "out", "NULL stop reason");
+    expect_error(scalot_plan_kernel(NULL, &solved_on), SCALOT_STATUS_NULL_POINTER, "plan", "NULL plan");
+    scalot_plan_free(plan);
+    scalot_kernel_free(kernel);
+    scalot_sinkhorn_options_free(options);
+    scalot_sparse_options_free(pairs);
 }
 
 static void check_rrho(void) {
@@ -377,6 +440,7 @@ int main(void) {
     scalot_plan_free(column_major);
     check_errors();
     check_approximate_kernels();
+    check_sparse_coverage_and_backbone();
     check_rrho();
     check_align();
 

@@ -177,6 +177,26 @@ static void sparse_kernels() {
   expect_error([&] { scalot::Kernel::sparse(x, y, scalot::Cost::SqEuclidean, FIXTURE_EPS,
                                             scalot::SparseOptions().kmeans(FIXTURE_N + FIXTURE_M + 1)); },
                SCALOT_STATUS_INVALID_ARGUMENT, "clusters", "more clusters than points");
+  expect_error([&] { scalot::SparseOptions().backbone(true).coverage(0); scalot::sinkhorn(
+                   scalot::Kernel::sparse(x, y, scalot::Cost::SqEuclidean, FIXTURE_EPS,
+                                          scalot::SparseOptions().truncation(1e-9).coverage(0).backbone(false)),
+                   a, b, options); },
+               SCALOT_STATUS_NUMERICAL_FAILURE, "coverage", "no pairs and no coverage");
+
+  // Two buckets whose masses differ: only the backbone lets the balanced solve converge.
+  const scalot::Kernel buckets = scalot::Kernel::sparse(x, y, scalot::Cost::SqEuclidean, FIXTURE_EPS,
+                                                        scalot::SparseOptions().kmeans(2).seed(1));
+  const scalot::Plan plan = scalot::sinkhorn(buckets, a, b, options);
+  expect(plan.converged() && plan.stop_reason() == scalot::StopReason::Converged, "the backbone converges");
+  const scalot::Kernel solved_on = plan.kernel();
+  expect(solved_on.info().added_pairs > buckets.info().added_pairs, "the plan's kernel has the backbone");
+  scalot::SinkhornOptions short_solve;
+  short_solve.max_iterations(300);
+  const scalot::Kernel no_backbone = scalot::Kernel::sparse(
+      x, y, scalot::Cost::SqEuclidean, FIXTURE_EPS, scalot::SparseOptions().kmeans(2).seed(1).backbone(false));
+  const scalot::Plan capped = scalot::sinkhorn(no_backbone, a, b, short_solve);
+  expect(!capped.converged() && capped.stop_reason() == scalot::StopReason::IterationLimit,
+         "a capped solve says so");
 }
 
 // Nystrom on every point reproduces the fixture; LCN with every pair kept is exact; bad options throw.
@@ -186,7 +206,7 @@ static void nystrom_and_lcn_kernels() {
   options.tolerance(1e-9).max_iterations(100000);
   const scalot::MatrixView x{FIXTURE_X, FIXTURE_N, FIXTURE_D}, y{FIXTURE_Y, FIXTURE_M, FIXTURE_D};
   scalot::NystromOptions every_point;
-  every_point.landmarks(FIXTURE_N + FIXTURE_M, scalot::LandmarkRule::Uniform).seed(3);
+  every_point.landmarks(FIXTURE_N + FIXTURE_M, scalot::LandmarkRule::Pivoted).seed(3);
   const scalot::Kernel nystrom = scalot::Kernel::nystrom(x, y, scalot::Cost::SqEuclidean, FIXTURE_EPS,
                                                          every_point);
   const scalot_kernel_properties info = nystrom.info();

@@ -12,6 +12,8 @@ mod source;
 mod stored;
 mod tile;
 
+pub(crate) use self::tile::fill_cost_tile;
+
 use std::sync::Arc;
 
 use self::online::OnlineGibbs;
@@ -158,6 +160,8 @@ impl Kernel for DenseKernel {
             nnz: n * m,
             landmarks: 0,
             bytes: self.source.bytes() + self.operator_bytes(),
+            added_pairs: 0,
+            floor_share: 0.0,
         }
     }
 
@@ -186,6 +190,15 @@ impl Kernel for DenseKernel {
             epsilon,
             mode: self.mode,
         }))
+    }
+
+    fn more_precise(&self) -> Option<Arc<dyn Kernel>> {
+        (self.mode == DenseMode::StoredF32).then(|| {
+            Arc::new(DenseKernel {
+                mode: DenseMode::StoredF64,
+                ..self.clone()
+            }) as Arc<dyn Kernel>
+        })
     }
 
     fn geometry(&self) -> Option<(&Points, &Points, Cost)> {

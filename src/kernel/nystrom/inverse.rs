@@ -2,9 +2,7 @@
 //! diagonal). Â is often numerically singular: nearby landmarks give nearly equal rows, and at small ε
 //! Â tends to the identity only for well-separated landmarks. Both methods bound the inverse's norm.
 
-use faer::linalg::matmul::matmul;
-use faer::linalg::solvers::DenseSolveCore;
-use faer::{Accum, Mat, MatRef, Par, Side};
+use faer::{Mat, MatRef, Par, Side};
 
 use crate::error::{Error, Result};
 
@@ -43,10 +41,13 @@ impl StabilisedInverse {
         }
     }
 
-    /// The stabilised inverse of the l×l symmetric `a` (row-major), row-major.
-    pub(crate) fn invert(&self, a: &[f64], l: usize) -> Result<Vec<f64>> {
+    /// A half of the stabilised inverse of the l×l symmetric `a` (row-major): S, l×k row-major, with
+    /// S Sᵀ the inverse. Products through S keep every intermediate bounded (the factor rows Û S have
+    /// norm at most 1), where products through the inverse itself, whose norm reaches 1/cutoff, lose
+    /// that many digits.
+    pub(crate) fn half_inverse(&self, a: &[f64], l: usize) -> Result<(Vec<f64>, usize)> {
         let a = MatRef::from_row_major_slice(a, l, l);
-        let inverse = match *self {
+        let half = match *self {
             StabilisedInverse::Eigen { cutoff } => {
                 let eigen = a
                     .self_adjoint_eigen(Side::Lower)
@@ -54,18 +55,9 @@ impl StabilisedInverse {
                 let (vectors, values) = (eigen.U(), eigen.S().column_vector());
                 let largest = values.iter().copied().fold(0.0f64, f64::max);
                 let kept: Vec<usize> = (0..l).filter(|&k| values[k] > cutoff * largest).collect();
-                let basis = Mat::from_fn(l, kept.len(), |r, c| vectors[(r, kept[c])]);
-                let scaled = Mat::from_fn(l, kept.len(), |r, c| basis[(r, c)] / values[kept[c]]);
-                let mut inverse = Mat::<f64>::zeros(l, l);
-                matmul(
-                    inverse.as_mut(),
-                    Accum::Replace,
-                    scaled.as_ref(),
-                    basis.transpose(),
-                    1.0,
-                    Par::Seq,
-                );
-                inverse
+                Mat::from_fn(l, kept.len(), |r, c| {
+                    vectors[(r, kept[c])] / values[kept[c]].sqrt()
+                })
             }
             StabilisedInverse::Cholesky { jitter } => {
                 let mut delta = jitter;
@@ -73,7 +65,14 @@ impl StabilisedInverse {
                     let shifted =
                         Mat::from_fn(l, l, |r, c| a[(r, c)] + if r == c { delta } else { 0.0 });
                     if let Ok(factor) = shifted.llt(Side::Lower) {
-                        break factor.inverse();
+                        // (Â + δI)⁻¹ = L⁻ᵀ L⁻¹, so S = L⁻ᵀ.
+                        let mut inverse = Mat::<f64>::identity(l, l);
+                        faer::linalg::triangular_solve::solve_lower_triangular_in_place(
+                            factor.L(),
+                            inverse.as_mut(),
+                            Par::Seq,
+                        );
+                        break inverse.transpose().to_owned();
                     }
                     delta *= 10.0;
                     if delta > 1.0 {
@@ -82,12 +81,13 @@ impl StabilisedInverse {
                 }
             }
         };
-        let mut out = Vec::with_capacity(l * l);
+        let k = half.ncols();
+        let mut out = Vec::with_capacity(l * k);
         for r in 0..l {
-            out.extend((0..l).map(|c| inverse[(r, c)]));
+            out.extend((0..k).map(|c| half[(r, c)]));
         }
         if out.iter().all(|v| v.is_finite()) {
-            Ok(out)
+            Ok((out, k))
         } else {
             Err(failure("its inverse is not finite"))
         }

@@ -1,19 +1,71 @@
 //! Which pairs (i, j) of two point clouds a sparse kernel (or LCN's correction) keeps. Every rule is
 //! deterministic: for a given seed the pairs do not depend on the number of threads.
 
+mod backbone;
 mod buckets;
 mod kmeans;
 mod lsh;
 mod memory;
 mod neighbours;
+mod partners;
 mod truncation;
+
+use rayon::prelude::*;
 
 use crate::error::{Error, Result};
 use crate::geometry::{Cost, Points};
 
+pub(crate) use self::backbone::backbone;
 pub use self::kmeans::KMeans;
 pub use self::lsh::AngularLsh;
 pub(crate) use self::memory::PairMemory;
+pub(crate) use self::partners::{LazyIndex, Side};
+
+/// Every row and column keeps at least this many pairs by default: lines the rule leaves with fewer
+/// get their nearest partners of the other cloud.
+pub const DEFAULT_COVERAGE: usize = 2;
+
+/// How a sparse kernel, or LCN's correction, chooses its pairs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PairOptions {
+    pub rule: PairRule,
+    /// Seeds the randomised rules (k-means, LSH) and the partner index.
+    pub seed: u64,
+    /// Every row and column with fewer kept pairs than this gets its nearest partners of the other
+    /// cloud, up to this many (exact, found through a coarse clustering of X ∪ Y); 0 switches it off.
+    pub coverage: usize,
+    /// A balanced solve on a sparse kernel adds a transport backbone to the pairs, the support of one
+    /// plan with the solve's marginals (`backbone.rs`), so that Sinkhorn can converge. Off, a pattern
+    /// that admits no such plan leaves the solve at its iteration cap.
+    pub backbone: bool,
+}
+
+impl PairOptions {
+    /// `rule` with seed 0, the default coverage and the backbone.
+    pub fn new(rule: PairRule) -> Self {
+        PairOptions {
+            rule,
+            seed: 0,
+            coverage: DEFAULT_COVERAGE,
+            backbone: true,
+        }
+    }
+
+    /// The sparse kernel's defaults: joint k-means into 100 buckets, 1 round, 20 Lloyd iterations.
+    pub fn sparse_default() -> Self {
+        Self::new(PairRule::KMeans(KMeans::flat(100, 1, 20)))
+    }
+
+    /// The LCN kernel's defaults for `points` = n + m: the LCN paper's hierarchical k-means 10 × 100,
+    /// 1 round, 10 Lloyd iterations (the first level at most one cluster per point).
+    pub fn lcn_default(points: usize) -> Self {
+        Self::new(PairRule::KMeans(KMeans {
+            branching: vec![10.min(points), 100],
+            rounds: 1,
+            iterations: 10,
+        }))
+    }
+}
 
 /// A rule for choosing pairs.
 #[derive(Debug, Clone, PartialEq)]
@@ -97,7 +149,7 @@ impl PairRule {
 
     /// Each row's kept columns (unsorted, possibly repeated). `memory` holds what the last build with this
     /// rule left (empty for a first build), and receives what this one leaves.
-    pub(crate) fn rows(
+    fn rows(
         &self,
         x: &Points,
         y: &Points,
@@ -134,5 +186,90 @@ impl PairRule {
             PairRule::NearestNeighbours { k } => neighbours::rows(x, y, cost, *k),
             PairRule::Truncation { factor } => truncation::rows(x, y, cost, factor * epsilon),
         })
+    }
+}
+
+impl PairOptions {
+    pub fn validate(&self) -> Result<()> {
+        self.rule.validate()
+    }
+
+    /// Each row's kept columns, sorted and distinct, with every line covered as `coverage` asks
+    /// (through `index`, built only if a line needs partners); and how many pairs the rule itself kept.
+    pub(crate) fn rows(
+        &self,
+        x: &Points,
+        y: &Points,
+        cost: Cost,
+        epsilon: f64,
+        memory: &mut PairMemory,
+        index: &LazyIndex,
+    ) -> Result<(Vec<Vec<u32>>, usize)> {
+        let mut rows = self.rule.rows(x, y, cost, epsilon, self.seed, memory)?;
+        sort_distinct(&mut rows);
+        let kept = rows.iter().map(Vec::len).sum();
+        cover(
+            &mut rows,
+            index,
+            (x, y, cost),
+            self.coverage,
+            (&|_| true, &|_| true),
+        );
+        Ok((rows, kept))
+    }
+}
+
+fn sort_distinct(rows: &mut [Vec<u32>]) {
+    rows.par_iter_mut().for_each(|cols| {
+        cols.sort_unstable();
+        cols.dedup();
+    });
+}
+
+/// A line predicate: whether row (or column) p needs covering.
+pub(crate) type Lines<'a> = &'a (dyn Fn(usize) -> bool + Sync);
+
+/// Gives the rows and columns of `rows` (sorted, distinct) that `needs` selects at least `minimum` pairs:
+/// a line with fewer gets its `minimum` nearest partners through `index`. Columns are counted after the
+/// rows are covered, so a column whose sources gained it as a partner needs no search of its own.
+pub(crate) fn cover(
+    rows: &mut [Vec<u32>],
+    index: &LazyIndex,
+    (x, y, cost): (&Points, &Points, Cost),
+    minimum: usize,
+    (row_needs, column_needs): (Lines, Lines),
+) {
+    if minimum == 0 {
+        return;
+    }
+    let short: Vec<usize> = (0..rows.len())
+        .filter(|&i| row_needs(i) && rows[i].len() < minimum)
+        .collect();
+    if !short.is_empty() {
+        let found = index
+            .get(x, y)
+            .nearest(x, y, cost, Side::Rows, &short, minimum);
+        for (&i, partners) in short.iter().zip(found) {
+            rows[i].extend(partners);
+        }
+        sort_distinct(rows);
+    }
+    let mut counts = vec![0usize; y.len()];
+    for &j in rows.iter().flatten() {
+        counts[j as usize] += 1;
+    }
+    let short: Vec<usize> = (0..y.len())
+        .filter(|&j| column_needs(j) && counts[j] < minimum)
+        .collect();
+    if !short.is_empty() {
+        let found = index
+            .get(x, y)
+            .nearest(x, y, cost, Side::Columns, &short, minimum);
+        for (&j, partners) in short.iter().zip(found) {
+            for i in partners {
+                rows[i as usize].push(j as u32);
+            }
+        }
+        sort_distinct(rows);
     }
 }

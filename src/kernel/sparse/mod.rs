@@ -1,6 +1,10 @@
 //! The sparse kernel: K_ij = exp(−C_ij/ε) at the kept pairs, 0 elsewhere (Sparse Sinkhorn; Klicpera,
 //! Lienen and Günnemann 2021). A product costs O(nnz). The pairs and their costs are shared between the
 //! kernel at different ε, so ε-scaling costs nothing to rebuild.
+//!
+//! Beyond the rule's pairs, every line keeps at least `coverage` pairs (its nearest partners), and a
+//! balanced solve runs on the pairs plus a transport backbone for its marginals, so that some plan on
+//! the pattern has them (`pairs/backbone.rs`).
 
 pub(crate) mod gibbs;
 mod locality;
@@ -15,7 +19,7 @@ use self::pattern::Pattern;
 use crate::error::Result;
 use crate::geometry::{ensure_same_dimension, Cost, PointCloud, Points};
 use crate::kernel::dense::validate_epsilon;
-use crate::kernel::pairs::{PairMemory, PairRule};
+use crate::kernel::pairs::{backbone, LazyIndex, PairMemory, PairOptions};
 use crate::kernel::{Gibbs, Kernel, KernelInfo, KernelKind};
 use crate::numeric::logsumexp::LogSumExp;
 use crate::numeric::parallel::min_rows_per_task;
@@ -28,19 +32,23 @@ pub struct SparseKernel {
     cost: Cost,
     epsilon: f64,
     pattern: Arc<Pattern>,
+    /// The pairs the rule chose, before coverage and the backbone.
+    rule_pairs: usize,
+    backbone: bool,
+    seed: u64,
+    index: Arc<LazyIndex>,
 }
 
 impl SparseKernel {
-    /// Keeps the pairs `rule` chooses (seeded by `seed`) between the points of `x` and `y`.
+    /// Keeps the pairs `pairs` chooses between the points of `x` and `y`.
     pub fn new(
         x: &PointCloud,
         y: &PointCloud,
         cost: Cost,
         epsilon: f64,
-        rule: &PairRule,
-        seed: u64,
+        pairs: &PairOptions,
     ) -> Result<Self> {
-        Self::remembering(x, y, cost, epsilon, rule, seed, &mut PairMemory::default())
+        Self::remembering(x, y, cost, epsilon, pairs, &mut PairMemory::default())
     }
 
     /// As [`SparseKernel::new`], with the pairs built from what the previous build on nearby points left
@@ -50,14 +58,14 @@ impl SparseKernel {
         y: &PointCloud,
         cost: Cost,
         epsilon: f64,
-        rule: &PairRule,
-        seed: u64,
+        pairs: &PairOptions,
         memory: &mut PairMemory,
     ) -> Result<Self> {
         ensure_same_dimension(x, y)?;
         validate_epsilon(epsilon)?;
         let (x, y) = (x.to_points()?, y.to_points()?);
-        let rows = rule.rows(&x, &y, cost, epsilon, seed, memory)?;
+        let index = LazyIndex::new(pairs.seed);
+        let (rows, rule_pairs) = pairs.rows(&x, &y, cost, epsilon, memory, &index)?;
         let pattern = Pattern::new(&x, &y, cost, rows);
         Ok(SparseKernel {
             x: Arc::new(x),
@@ -65,6 +73,10 @@ impl SparseKernel {
             cost,
             epsilon,
             pattern: Arc::new(pattern),
+            rule_pairs,
+            backbone: pairs.backbone,
+            seed: pairs.seed,
+            index: Arc::new(index),
         })
     }
 
@@ -79,7 +91,6 @@ impl SparseKernel {
         out: &mut [f64],
         add_line: impl Fn(usize, &mut LogSumExp) + Sync,
     ) -> Result<()> {
-        self.pattern.ensure_covering()?;
         let width = self.nnz() / out.len().max(1) + 1;
         out.par_iter_mut()
             .with_min_len(min_rows_per_task(width))
@@ -112,6 +123,8 @@ impl Kernel for SparseKernel {
             nnz: self.nnz(),
             landmarks: 0,
             bytes: self.pattern.bytes() + self.x.bytes() + self.y.bytes() + self.nnz() * 8,
+            added_pairs: self.nnz() - self.rule_pairs,
+            floor_share: 0.0,
         }
     }
 
@@ -149,7 +162,30 @@ impl Kernel for SparseKernel {
         }))
     }
 
+    fn for_marginals(&self, a: &[f64], b: &[f64], balanced: bool) -> Option<Arc<dyn Kernel>> {
+        if !(balanced && self.backbone) {
+            return None;
+        }
+        let index = self.index.get(&self.x, &self.y);
+        let mut rows = self.pattern.rows();
+        for (row, extra) in rows
+            .iter_mut()
+            .zip(backbone(index, &self.x, &self.y, a, b, self.seed))
+        {
+            row.extend(extra);
+        }
+        Some(Arc::new(SparseKernel {
+            pattern: Arc::new(Pattern::new(&self.x, &self.y, self.cost, rows)),
+            ..self.clone()
+        }))
+    }
+
     fn geometry(&self) -> Option<(&Points, &Points, Cost)> {
         Some((&self.x, &self.y, self.cost))
+    }
+
+    fn failure_advice(&self) -> &'static str {
+        "the line has no kept pair: keep a coverage of at least 1 (the default is 2), keep more pairs, or \
+         use the LCN kernel"
     }
 }

@@ -3,7 +3,6 @@
 use rayon::prelude::*;
 
 use super::locality::LineOrder;
-use crate::error::{Error, Result};
 use crate::geometry::{Cost, Points};
 
 /// Kept pairs (i, j) with their costs C_ij: row i's entries are `offsets[i]..offsets[i + 1]` of `cols`,
@@ -103,6 +102,13 @@ impl Pattern {
         self.cols.len()
     }
 
+    /// Each row's columns, ascending: the input [`Pattern::new`] would rebuild this pattern from.
+    pub fn rows(&self) -> Vec<Vec<u32>> {
+        (0..self.n)
+            .map(|i| self.cols[self.row(i)].to_vec())
+            .collect()
+    }
+
     pub fn bytes(&self) -> usize {
         (self.offsets.len() + self.col_offsets.len() + self.col_entries.len()) * 8
             + (self.cols.len() + self.entry_rows.len()) * 4
@@ -163,23 +169,6 @@ impl Pattern {
     /// Row of entry k.
     pub fn row_of(&self, k: usize) -> usize {
         self.entry_rows[k] as usize
-    }
-
-    /// Fails, naming the first row or column without a kept pair: its sums would be empty.
-    pub fn ensure_covering(&self) -> Result<()> {
-        let empty = |what: &str, line: usize| {
-            Err(Error::NumericalFailure(format!(
-                "{what} {line} of the sparse kernel has no kept pair, so its sum is 0: keep more pairs \
-                 (more neighbours or rounds, fewer clusters, a larger truncation) or use the LCN kernel"
-            )))
-        };
-        if let Some(i) = (0..self.n).find(|&i| self.row(i).is_empty()) {
-            return empty("row", i);
-        }
-        if let Some(j) = (0..self.m).find(|&j| self.column(j).is_empty()) {
-            return empty("column", j);
-        }
-        Ok(())
     }
 
     pub fn shape(&self) -> (usize, usize) {

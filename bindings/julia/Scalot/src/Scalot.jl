@@ -21,6 +21,7 @@ export ScalotError, Kernel, SinkhornOptions, SparseOptions, NystromOptions, Plan
        dense_kernel, dense_kernel_from_cost, sparse_kernel, nystrom_kernel, lcn_kernel,
        transport_cost, regularized_objective, dual_objective, marginal_error, potentials, marginals,
        converged, iterations, mass, barycentric_projection, gradient_x, top_k, kernel_info,
+       stop_reason, plan_kernel,
        RrhoProblem, RrhoOptions, RrhoSolution, rrho_problem, rrho, rrho_summary, align,
        retrieval_precision
 
@@ -35,7 +36,8 @@ const DENSE_MODES = Dict(:stored_f64 => Cint(0), :stored_f32 => Cint(1), :online
 const KERNEL_KINDS = Dict(Cint(0) => :dense_stored_f64, Cint(1) => :dense_stored_f32,
                           Cint(2) => :dense_online, Cint(3) => :sparse, Cint(4) => :nystrom,
                           Cint(5) => :lcn)
-const LANDMARK_RULES = Dict(:uniform => Cint(0), :kmeans_plus_plus => Cint(1), :kmeans => Cint(2))
+const LANDMARK_RULES = Dict(:uniform => Cint(0), :kmeans_plus_plus => Cint(1), :kmeans => Cint(2),
+                            :pivoted => Cint(3))
 const INVERSES = Dict(:eigen => Cint(0), :cholesky => Cint(1))
 const RRHO_ENGINES = Dict(:exact => Cint(0), :tree => Cint(1))
 const RRHO_METHODS = Dict(:block_ascent => Cint(0), :sign_ascent => Cint(1))
@@ -108,7 +110,8 @@ end
 
 """
     SparseOptions(; kmeans = nothing, hierarchical_kmeans = nothing, lsh = nothing,
-                  neighbours = nothing, truncation = nothing, seed = nothing)
+                  neighbours = nothing, truncation = nothing, seed = nothing,
+                  coverage = nothing, backbone = nothing)
 
 How a sparse (or LCN) kernel chooses its pairs; at most one rule, else the kernel's default
 (sparse: `kmeans = (100, 1, 20)`; LCN: `hierarchical_kmeans = ([10, 100], 1, 10)`, the LCN paper's):
@@ -119,12 +122,16 @@ How a sparse (or LCN) kernel chooses its pairs; at most one rule, else the kerne
   paper's Sparse Sinkhorn: `(130, 2, 16)`);
 - `neighbours = k`: each point's k nearest of the other cloud, both ways;
 - `truncation = t`: pairs with C_ij ≤ t·ε.
-`seed` (a `UInt64`) makes the randomised rules reproducible.
+`seed` (a `UInt64`) makes the randomised rules reproducible. `coverage = k` gives every row and
+column at least k pairs, its nearest points of the other cloud (default 2; 0 switches it off).
+`backbone = false` stops balanced solves from adding a transport backbone, the support of one plan
+with the solve's marginals, without which Sinkhorn on a sparse pattern rarely converges.
 """
 mutable struct SparseOptions
     ptr::Ptr{Cvoid}
     function SparseOptions(; kmeans = nothing, hierarchical_kmeans = nothing, lsh = nothing,
-                           neighbours = nothing, truncation = nothing, seed = nothing)
+                           neighbours = nothing, truncation = nothing, seed = nothing,
+                           coverage = nothing, backbone = nothing)
         count(!isnothing, (kmeans, hierarchical_kmeans, lsh, neighbours, truncation)) <= 1 ||
             throw(ArgumentError("choose one of kmeans, hierarchical_kmeans, lsh, neighbours and truncation"))
         out = Ref{Ptr{Cvoid}}(C_NULL)
@@ -152,6 +159,12 @@ mutable struct SparseOptions
         seed === nothing ||
             check(ccall((:scalot_sparse_options_set_seed, libscalot), Cint,
                         (Ptr{Cvoid}, UInt64), o, seed))
+        coverage === nothing ||
+            check(ccall((:scalot_sparse_options_set_coverage, libscalot), Cint,
+                        (Ptr{Cvoid}, Csize_t), o, coverage))
+        backbone === nothing ||
+            check(ccall((:scalot_sparse_options_set_backbone, libscalot), Cint,
+                        (Ptr{Cvoid}, Cint), o, Cint(backbone)))
         o
     end
 end
@@ -162,7 +175,8 @@ end
 
 How a Nyström (or LCN) kernel chooses its landmarks from the points of x and y: `landmarks`
 of them (default: the kernel's, 200 for Nyström and 20 for LCN, at most n + m), by `rule`
-(`:uniform`, `:kmeans_plus_plus` or `:kmeans` with `iterations` Lloyd steps); `inverse =
+(`:uniform`, `:kmeans_plus_plus`, `:kmeans` with `iterations` Lloyd steps, or `:pivoted`, greedy
+on the Nyström residual); `inverse =
 (:eigen, cutoff)` or `(:cholesky, jitter)` stabilises the landmark matrix's inverse (default
 `(:eigen, 1e-8)`).
 """
@@ -427,19 +441,23 @@ struct KernelProperties
     nnz::Csize_t
     landmarks::Csize_t
     bytes::Csize_t
+    added_pairs::Csize_t
+    floor_share::Cdouble
 end
 
 """
     kernel_info(k) -> NamedTuple
 
-Kind, shape, ε, entries per product, landmarks and bytes of a kernel.
+Kind, shape, ε, entries per product, landmarks, bytes, the pairs added beyond the pair rule's
+(coverage, backbone) and the share of the kernel its nonnegative floor carries (Nyström, LCN).
 """
 function kernel_info(k::Kernel)
     out = Ref{KernelProperties}()
     check(ccall((:scalot_kernel_info, libscalot), Cint, (Ptr{Cvoid}, Ptr{KernelProperties}), k, out))
     p = out[]
     (kind = KERNEL_KINDS[p.kind], n = Int(p.n), m = Int(p.m), epsilon = p.epsilon, nnz = Int(p.nnz),
-     landmarks = Int(p.landmarks), bytes = Int(p.bytes))
+     landmarks = Int(p.landmarks), bytes = Int(p.bytes), added_pairs = Int(p.added_pairs),
+     floor_share = p.floor_share)
 end
 
 # --- options -----------------------------------------------------------------------------------------
@@ -522,7 +540,19 @@ function sinkhorn(k::Kernel; a = nothing, b = nothing, options::SinkhornOptions 
                      Ptr{Ptr{Cvoid}}),
                     k, av, n, bv, m, options, out))
     end
-    Plan(out[])
+    warn_unless_converged(Plan(out[]))
+end
+
+"A solve that stops short of its tolerance warns, naming why it stopped; the plan is returned as it is."
+function warn_unless_converged(p::Plan)
+    if !converged(p)
+        reason = stop_reason(p)
+        advice = reason === :stalled ?
+            "the error stopped falling; use a looser tolerance or a more accurate kernel" :
+            "raise max_iterations or loosen the tolerance"
+        @warn "scalot: the solve stopped ($reason) after $(iterations(p)) iterations with marginal error $(marginal_error(p)): $advice"
+    end
+    p
 end
 
 """
@@ -570,6 +600,32 @@ function converged(p::Plan)
     out = Ref{Bool}(false)
     check(ccall((:scalot_plan_converged, libscalot), Cint, (Ptr{Cvoid}, Ptr{Bool}), p, out))
     out[]
+end
+
+const STOP_REASONS = Dict(Cint(0) => :converged, Cint(1) => :iteration_limit, Cint(2) => :stalled)
+
+"""
+    stop_reason(plan) -> Symbol
+
+Why the solve stopped: `:converged`, `:iteration_limit`, or `:stalled` (the error stopped falling).
+"""
+function stop_reason(p::Plan)
+    out = Ref{Cint}(0)
+    check(ccall((:scalot_plan_stop_reason, libscalot), Cint, (Ptr{Cvoid}, Ptr{Cint}), p, out))
+    STOP_REASONS[out[]]
+end
+
+"""
+    plan_kernel(plan) -> Kernel
+
+The kernel the solve ran on: the kernel given, with what the solve added (a balanced sparse solve's
+transport backbone, a Nyström or LCN kernel's floor, f64 storage where f32 stalled), as
+[`kernel_info`](@ref) reports.
+"""
+function plan_kernel(p::Plan)
+    out = Ref{Ptr{Cvoid}}(C_NULL)
+    check(ccall((:scalot_plan_kernel, libscalot), Cint, (Ptr{Cvoid}, Ptr{Ptr{Cvoid}}), p, out))
+    Kernel(out[])
 end
 
 "Iterations the solve took (operator passes)."

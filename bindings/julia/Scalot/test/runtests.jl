@@ -85,6 +85,21 @@ const G = [18.031756035161674, 0.5842927324752276, 0.6540877145220518, 21.365057
         @test e isa ScalotError && occursin("landmarks", e.message)
         e = try SparseOptions(lsh = (7, 1, 1)); nothing catch e; e end
         @test e isa ScalotError && occursin("buckets", e.message)
+        # Two buckets of unequal masses: the backbone lets the balanced solve converge, and the plan's
+        # kernel counts its pairs; without it the capped solve warns and says why it stopped.
+        buckets = sparse_kernel(X, Y; eps = EPS, options = SparseOptions(kmeans = (2, 1, 10), seed = 1))
+        pb = sinkhorn(buckets; a = A, b = B, options = SinkhornOptions(tol = 1e-9, max_iter = 100_000))
+        @test converged(pb) && stop_reason(pb) === :converged
+        @test kernel_info(plan_kernel(pb)).added_pairs > kernel_info(buckets).added_pairs
+        stuck = sparse_kernel(X, Y; eps = EPS,
+                              options = SparseOptions(kmeans = (2, 1, 10), seed = 1, backbone = false))
+        ps = @test_logs (:warn, r"iteration_limit") sinkhorn(stuck; a = A, b = B,
+                                                             options = SinkhornOptions(max_iter = 300))
+        @test stop_reason(ps) === :iteration_limit
+        e = try SparseOptions(coverage = 1, backbone = 2); nothing catch e; e end
+        @test e isa ScalotError && occursin("enabled", e.message)
+        @test kernel_info(nystrom_kernel(X, Y; eps = EPS,
+                                         options = NystromOptions(landmarks = 4, rule = :pivoted))).landmarks == 4
     end
 
     @testset "alignment of a rotated, permuted copy" begin

@@ -1,13 +1,32 @@
 # Plans: the handle, with the shape and convergence facts read once at creation.
 
+stop_reasons <- c("converged", "iteration limit", "stalled")
+
 new_plan <- function(handle, d) {
     shape <- .Call(scalot_r_plan_shape, handle)
     structure(list(handle = handle, n = shape[[1]], m = shape[[2]], d = d,
                    converged = .Call(scalot_r_plan_converged, handle),
+                   stop_reason = stop_reasons[[.Call(scalot_r_plan_stop_reason, handle) + 1L]],
                    iterations = .Call(scalot_r_plan_iterations, handle),
                    marginal_error = .Call(scalot_r_plan_marginal_error, handle)),
               class = "scalot_plan")
 }
+
+# A solve that stops short of its tolerance warns, as POT does, naming why it stopped.
+warn_unless_converged <- function(plan) {
+    if (!plan$converged) {
+        advice <- if (plan$stop_reason == "stalled") {
+            "the error stopped falling; use a looser tolerance or a more accurate kernel"
+        } else {
+            "raise max_iterations or loosen the tolerance"
+        }
+        warning(sprintf("scalot: the solve stopped at its %s after %g iterations with marginal error %.3g: %s",
+                        plan$stop_reason, plan$iterations, plan$marginal_error, advice), call. = FALSE)
+    }
+    plan
+}
+
+plan_kernel <- function(plan) new_kernel(.Call(scalot_r_plan_kernel, plan_handle(plan)), plan$d)
 
 plan_handle <- function(plan) {
     if (!inherits(plan, "scalot_plan")) stop("scalot: `plan` must be a scalot_plan", call. = FALSE)
@@ -60,7 +79,8 @@ as.matrix.scalot_plan <- function(x, max_entries = 1e8, ...) {
 
 print.scalot_plan <- function(x, ...) {
     cat(sprintf("scalot plan: %g x %g, %s after %g iterations, marginal error %.3g\n", x$n, x$m,
-                if (x$converged) "converged" else "not converged", x$iterations, x$marginal_error))
+                if (x$converged) "converged" else paste("stopped:", x$stop_reason), x$iterations,
+                x$marginal_error))
     invisible(x)
 }
 

@@ -50,5 +50,5 @@ sinkhorn.scalot_kernel <- function(x, a = NULL, b = NULL, control = sinkhorn_con
     handle <- tryCatch(.Call(scalot_r_sinkhorn_solve, x$handle, weights(a), weights(b), control),
                        error = function(e) if (is.null(failure)) stop(e) else NULL)
     if (!is.null(failure)) stop(failure)
-    new_plan(handle, x$d)
+    warn_unless_converged(new_plan(handle, x$d))
 }

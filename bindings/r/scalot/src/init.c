@@ -19,6 +19,8 @@ SEXP scalot_r_sinkhorn_solve(SEXP, SEXP, SEXP, SEXP);
 SEXP scalot_r_plan_free(SEXP);
 SEXP scalot_r_plan_shape(SEXP);
 SEXP scalot_r_plan_converged(SEXP);
+SEXP scalot_r_plan_stop_reason(SEXP);
+SEXP scalot_r_plan_kernel(SEXP);
 SEXP scalot_r_plan_iterations(SEXP);
 SEXP scalot_r_plan_marginal_error(SEXP);
 SEXP scalot_r_plan_transport_cost(SEXP);
@@ -61,6 +63,8 @@ static const R_CallMethodDef call_methods[] = {
     ENTRY(scalot_r_plan_free, 1),
     ENTRY(scalot_r_plan_shape, 1),
     ENTRY(scalot_r_plan_converged, 1),
+    ENTRY(scalot_r_plan_stop_reason, 1),
+    ENTRY(scalot_r_plan_kernel, 1),
     ENTRY(scalot_r_plan_iterations, 1),
     ENTRY(scalot_r_plan_marginal_error, 1),
     ENTRY(scalot_r_plan_transport_cost, 1),

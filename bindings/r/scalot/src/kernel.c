@@ -119,7 +119,8 @@ SEXP scalot_r_kernel_info(SEXP kernel) {
     scalot_kernel_properties properties;
     check_status(scalot_kernel_info(handle_address(kernel, HANDLE_KERNEL, "kernel"), &properties),
                  R_NilValue);
-    const char *names[] = {"kind", "n", "m", "epsilon", "nnz", "landmarks", "bytes", ""};
+    const char *names[] = {"kind",  "n",           "m",           "epsilon", "nnz",
+                           "landmarks", "bytes", "added_pairs", "floor_share", ""};
     SEXP out = PROTECT(Rf_mkNamed(VECSXP, names));
     SET_VECTOR_ELT(out, 0, Rf_ScalarInteger((int)properties.kind));
     SET_VECTOR_ELT(out, 1, Rf_ScalarReal((double)properties.n));
@@ -128,6 +129,8 @@ SEXP scalot_r_kernel_info(SEXP kernel) {
     SET_VECTOR_ELT(out, 4, Rf_ScalarReal((double)properties.nnz));
     SET_VECTOR_ELT(out, 5, Rf_ScalarReal((double)properties.landmarks));
     SET_VECTOR_ELT(out, 6, Rf_ScalarReal((double)properties.bytes));
+    SET_VECTOR_ELT(out, 7, Rf_ScalarReal((double)properties.added_pairs));
+    SET_VECTOR_ELT(out, 8, Rf_ScalarReal(properties.floor_share));
     UNPROTECT(1);
     return out;
 }

@@ -1,5 +1,5 @@
 /* Sparse and Nystrom option handles from their R descriptions (R/control.R):
- *  pairs:   c(rule, seed, parameters...), rule -1 leaving the kernel's default;
+ *  pairs:   c(rule, seed, coverage, backbone, parameters...), rule -1 leaving the kernel's default;
  *  control: c(landmarks (0: the kernel's default), rule, iterations, inverse, tolerance, seed). */
 #include <stdint.h>
 
@@ -16,17 +16,21 @@ static const double *description(SEXP value, R_xlen_t length, const char *argume
 }
 
 SEXP sparse_options_handle(SEXP pairs) {
-    const double *p = description(pairs, 2, "pairs", "pairs_control");
+    const double *p = description(pairs, 4, "pairs", "pairs_control");
     R_xlen_t length = Rf_xlength(pairs);
     int rule = (int)p[0];
     uint64_t seed = (uint64_t)size_value(p[1], "seed");
-    if ((rule == PAIRS_KMEANS || rule == PAIRS_LSH) && length != 5) {
+    size_t coverage = size_value(p[2], "coverage");
+    int backbone = p[3] != 0.0;
+    /* The rule's parameters follow the four common entries. */
+    const double *q = p + 4;
+    if ((rule == PAIRS_KMEANS || rule == PAIRS_LSH) && length != 7) {
         Rf_error("scalot: `pairs` must come from pairs_control()");
     }
-    size_t levels = rule == PAIRS_HIERARCHICAL ? (size_t)(length - 4) : 0;
+    size_t levels = rule == PAIRS_HIERARCHICAL ? (size_t)(length - 6) : 0;
     size_t *branching = levels > 0 ? (size_t *)R_alloc(levels, sizeof(size_t)) : NULL;
     for (size_t level = 0; level < levels; ++level) {
-        branching[level] = size_value(p[4 + level], "branching");
+        branching[level] = size_value(q[2 + level], "branching");
     }
 
     SEXP handle = PROTECT(handle_empty(HANDLE_SPARSE_OPTIONS));
@@ -38,23 +42,23 @@ SEXP sparse_options_handle(SEXP pairs) {
     case PAIRS_DEFAULT:
         break;
     case PAIRS_KMEANS:
-        status = scalot_sparse_options_set_kmeans(options, size_value(p[2], "clusters"),
-                                                  size_value(p[3], "rounds"),
-                                                  size_value(p[4], "iterations"));
+        status = scalot_sparse_options_set_kmeans(options, size_value(q[0], "clusters"),
+                                                  size_value(q[1], "rounds"),
+                                                  size_value(q[2], "iterations"));
         break;
     case PAIRS_NEIGHBOURS:
-        status = scalot_sparse_options_set_neighbours(options, size_value(p[2], "k"));
+        status = scalot_sparse_options_set_neighbours(options, size_value(q[0], "k"));
         break;
     case PAIRS_TRUNCATION:
-        status = scalot_sparse_options_set_truncation(options, p[2]);
+        status = scalot_sparse_options_set_truncation(options, q[0]);
         break;
     case PAIRS_LSH:
-        status = scalot_sparse_options_set_lsh(options, size_value(p[2], "buckets"),
-                                               size_value(p[3], "hashes"), size_value(p[4], "bands"));
+        status = scalot_sparse_options_set_lsh(options, size_value(q[0], "buckets"),
+                                               size_value(q[1], "hashes"), size_value(q[2], "bands"));
         break;
     case PAIRS_HIERARCHICAL:
         status = scalot_sparse_options_set_hierarchical_kmeans(
-            options, branching, levels, size_value(p[2], "rounds"), size_value(p[3], "iterations"));
+            options, branching, levels, size_value(q[0], "rounds"), size_value(q[1], "iterations"));
         break;
     default:
         handle_release(handle);
@@ -62,6 +66,8 @@ SEXP sparse_options_handle(SEXP pairs) {
     }
     check_status(status, handle);
     check_status(scalot_sparse_options_set_seed(options, seed), handle);
+    check_status(scalot_sparse_options_set_coverage(options, coverage), handle);
+    check_status(scalot_sparse_options_set_backbone(options, backbone), handle);
     UNPROTECT(1);
     return handle;
 }

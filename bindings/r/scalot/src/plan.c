@@ -33,6 +33,22 @@ SEXP scalot_r_plan_converged(SEXP plan) {
     return Rf_ScalarLogical(converged);
 }
 
+SEXP scalot_r_plan_stop_reason(SEXP plan) {
+    int reason;
+    check_status(scalot_plan_stop_reason(plan_of(plan), &reason), R_NilValue);
+    return Rf_ScalarInteger(reason);
+}
+
+SEXP scalot_r_plan_kernel(SEXP plan) {
+    const scalot_plan *p = plan_of(plan);
+    SEXP handle = PROTECT(handle_empty(HANDLE_KERNEL));
+    scalot_kernel *kernel = NULL;
+    check_status(scalot_plan_kernel(p, &kernel), R_NilValue);
+    R_SetExternalPtrAddr(handle, kernel);
+    UNPROTECT(1);
+    return handle;
+}
+
 SEXP scalot_r_plan_iterations(SEXP plan) {
     size_t iterations;
     check_status(scalot_plan_iterations(plan_of(plan), &iterations), R_NilValue);

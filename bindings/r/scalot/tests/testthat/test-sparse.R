@@ -20,10 +20,12 @@ test_that("every pair kept gives the dense solution, for each rule", {
 
 test_that("truncation keeps exactly the cheap pairs, and the plan lives on them", {
     C <- as.matrix(dist(rbind(x, y)))[1:30, 31:50]^2
-    k <- sparse_kernel(x, y, eps = 0.02, rule = "truncation", factor = 0.5 / 0.02)
+    k <- sparse_kernel(x, y, eps = 0.02, rule = "truncation", factor = 0.5 / 0.02, coverage = 0,
+                       backbone = FALSE)
     expect_equal(kernel_info(k)$nnz, sum(C <= 0.5))
     expect_lt(kernel_info(k)$nnz, 600)
     plan <- sinkhorn(k, tolerance = 1e-10, max_iterations = 1e5)
+    expect_equal(kernel_info(plan_kernel(plan))$added_pairs, 0)
     P <- as.matrix(plan)
     expect_true(all(P[C > 0.5] == 0))
     expect_equal(rowSums(P), rep(1 / 30, 30), tolerance = 1e-8)
@@ -39,8 +41,23 @@ test_that("sparse rules refuse bad settings and a row without pairs", {
     expect_error(sparse_kernel(x, y, eps = 1, seed = -1), "`seed` must be a non-negative")
     far <- x
     far[4, ] <- 100
-    k <- sparse_kernel(far, y, eps = 0.05, rule = "truncation", factor = 10)
-    expect_error(sinkhorn(k), "row 3 .*SCALOT_STATUS_NUMERICAL_FAILURE")
+    k <- sparse_kernel(far, y, eps = 0.05, rule = "truncation", factor = 10, coverage = 0, backbone = FALSE)
+    expect_error(sinkhorn(k), "row 3 .*coverage.*SCALOT_STATUS_NUMERICAL_FAILURE")
+    expect_error(pairs_control(coverage = -1), "`coverage` must be")
+    expect_error(pairs_control(backbone = NA), "`backbone` must be")
+})
+
+test_that("coverage and the backbone let every balanced solve converge", {
+    far <- x
+    far[4, ] <- 100
+    plan <- sinkhorn(sparse_kernel(far, y, eps = 0.05, rule = "truncation", factor = 10))
+    expect_true(plan$converged)
+    expect_gt(kernel_info(plan_kernel(plan))$added_pairs, 0)
+    # Without the backbone, k-means buckets admit no plan with these marginals: the solve warns.
+    k <- sparse_kernel(x, y, eps = 0.05, clusters = 5, backbone = FALSE)
+    expect_warning(stuck <- sinkhorn(k, max_iterations = 300), "iteration limit")
+    expect_false(stuck$converged)
+    expect_true(sinkhorn(sparse_kernel(x, y, eps = 0.05, clusters = 5), max_iterations = 5000)$converged)
 })
 
 test_that("the same seed gives the same pairs", {

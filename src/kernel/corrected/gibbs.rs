@@ -1,16 +1,16 @@
-//! The LCN kernel with potentials absorbed: the Nyström operator plus the sparse correction
-//! `Δ_ij e^{(f_i + g_j)/ε}` at the kept pairs. A product costs O((n + m)·l + nnz).
+//! The corrected kernel with potentials absorbed: the Nyström operator on its trusted lines plus the
+//! sparse correction `Δ_ij e^{(f_i + g_j)/ε}` at the kept pairs. A product costs O((n + m)·l + nnz).
 
 use crate::kernel::nystrom::NystromGibbs;
 use crate::kernel::sparse::gibbs::SparseGibbs;
 use crate::kernel::Gibbs;
 
-pub(super) struct LcnGibbs {
+pub(super) struct CorrectedGibbs {
     pub nystrom: NystromGibbs,
     pub correction: SparseGibbs,
 }
 
-impl Gibbs for LcnGibbs {
+impl Gibbs for CorrectedGibbs {
     fn shape(&self) -> (usize, usize) {
         self.nystrom.shape()
     }
