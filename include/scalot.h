@@ -287,6 +287,11 @@ typedef enum {
 typedef struct scalot_align_options scalot_align_options;
 
 /**
+ * How scalot_plan_certify computes its sums. Not thread-safe while being changed.
+ */
+typedef struct scalot_certify_options scalot_certify_options;
+
+/**
  * An entropic kernel K = exp(-C/eps). Immutable: it may be used by any number of threads and solves at
  * once. Plans keep their kernel alive, so it may be freed while plans that use it live on.
  */
@@ -362,6 +367,38 @@ typedef struct {
    */
   size_t queries;
 } scalot_retrieval;
+
+/**
+ * An interval that holds the exact regularised cost of the problem a plan solved (scalot_plan_certify).
+ */
+typedef struct {
+  /**
+   * A lower bound: the exact dual objective at the plan's potentials after one exact c-transform.
+   */
+  double lower;
+  /**
+   * An upper bound: the exact objective of a plan feasible for the problem (the plan's potentials on
+   * the exact kernel, rounded onto exact marginals).
+   */
+  double upper;
+  /**
+   * (upper - lower) / |upper|.
+   */
+  double relative_gap;
+  /**
+   * <P, C> of that feasible plan.
+   */
+  double transport_cost;
+  /**
+   * Rows sampled for the sums: 0 when every sum is exact.
+   */
+  size_t sampled_rows;
+  /**
+   * Standard errors of lower and upper when sampled, 0 when exact.
+   */
+  double lower_error;
+  double upper_error;
+} scalot_certificate;
 
 /**
  * Facts about a kernel.
@@ -608,6 +645,77 @@ scalot_status scalot_retrieval_precision(const double *x,
                                          size_t count,
                                          size_t k,
                                          scalot_retrieval *out);
+
+/**
+ * Creates options with the defaults: exact sums up to 10^9 pairs n * m, 1,000 sampled rows above,
+ * seed 0, no callback.
+ *
+ * Statuses: OK; NULL_POINTER (out).
+ */
+scalot_status scalot_certify_options_new(scalot_certify_options **out);
+
+/**
+ * Releases options; NULL is a no-op.
+ */
+void scalot_certify_options_free(scalot_certify_options *options);
+
+/**
+ * Sums over every pair exactly up to `pairs` pairs n * m (default 10^9; 0 always samples). Above,
+ * sampled rows estimate them (scalot_certify_options_set_samples).
+ *
+ * Statuses: OK; NULL_POINTER.
+ */
+scalot_status scalot_certify_options_set_exact_limit(scalot_certify_options *options, size_t pairs);
+
+/**
+ * Above the exact limit, estimates the sums over rows from `rows` rows drawn uniformly with `seed`
+ * (default 1,000 and 0; all rows when there are fewer). The approximate plan's own row terms serve as
+ * control variates, so the standard errors shrink as the approximation improves; each sampled row costs
+ * O(m * d) per pass.
+ *
+ * Statuses: OK; NULL_POINTER; INVALID_ARGUMENT (rows is 0).
+ */
+scalot_status scalot_certify_options_set_samples(scalot_certify_options *options,
+                                                 size_t rows,
+                                                 uint64_t seed);
+
+/**
+ * Calls `callback(user_data, blocks, fraction)` on the calling thread between blocks of rows:
+ * `blocks` done so far and `fraction` of the certificate's work done, in [0, 1]. Non-zero cancels
+ * (SCALOT_STATUS_CANCELLED). NULL removes the callback.
+ *
+ * Statuses: OK; NULL_POINTER (options).
+ */
+scalot_status scalot_certify_options_set_progress_callback(scalot_certify_options *options,
+                                                           scalot_progress_callback callback,
+                                                           void *user_data);
+
+/**
+ * Certifies a plan against the exact problem it approximates: the exact kernel of its kernel's points
+ * and cost (or cost matrix), the plan's weights, epsilon and marginal relaxation. Writes an interval
+ * [lower, upper] that holds the exact regularised cost OT_eps, so relative_gap bounds how far the solve
+ * is from the exact one, for any kernel: dense (a converged solve gives a gap near rounding), sparse,
+ * Nystrom, LCN.
+ *
+ * lower is the exact dual objective D(f~, g) after one exact c-transform f~ of the plan's f; upper the
+ * exact objective of P~_ij = a_i b_j exp((f~_i + g_j - C_ij)/eps), feasible when the columns are relaxed,
+ * and otherwise rounded onto both marginals (Altschuler, Weed and Rigollet 2017). Exact sums cost four
+ * passes over every pair for a balanced problem (three otherwise), online, blockwise and in parallel,
+ * with no n * m memory. Above the exact limit the sums are estimated from sampled rows: lower is then
+ * an unbiased estimate, upper a consistent one (the rounding uses estimated column sums), with standard
+ * errors. A problem with relaxed rows and exact columns samples only below the limit.
+ *
+ * `options` NULL means the defaults of scalot_certify_options_new.
+ *
+ * Statuses: OK; NULL_POINTER (plan, out); UNSUPPORTED (the kernel has no exact costs; sampling a problem
+ * with relaxed rows and exact columns); CANCELLED; NUMERICAL_FAILURE (the exact kernel underflows at the
+ * plan's potentials: a larger epsilon); OUT_OF_MEMORY.
+ *
+ * Thread-safe for a given plan.
+ */
+scalot_status scalot_plan_certify(const scalot_plan *plan,
+                                  const scalot_certify_options *options,
+                                  scalot_certificate *out);
 
 /**
  * Builds the dense kernel between the points `x` (n x d) and `y` (m x d), both in `layout`.

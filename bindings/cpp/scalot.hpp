@@ -123,6 +123,9 @@ struct AlignOptionsDeleter {
 struct RrhoSolutionDeleter {
   void operator()(scalot_rrho_solution *s) const noexcept { scalot_rrho_solution_free(s); }
 };
+struct CertifyOptionsDeleter {
+  void operator()(scalot_certify_options *o) const noexcept { scalot_certify_options_free(o); }
+};
 
 // A C++ progress callback behind the C one: (iteration or pass, error) -> keep going. An exception it
 // throws cancels the solve and is kept for the caller to rethrow.
@@ -374,6 +377,43 @@ class SinkhornOptions {
   std::shared_ptr<detail::ProgressRelay> progress_;
 };
 
+// How Plan::certify sums over every pair (defaults: exact up to 1e9 pairs, 1000 sampled rows above).
+class CertifyOptions {
+ public:
+  CertifyOptions() {
+    scalot_certify_options *out = nullptr;
+    check(scalot_certify_options_new(&out));
+    handle_.reset(out);
+  }
+  // Exact sums up to `pairs` pairs n * m; 0 always samples.
+  CertifyOptions &exact_limit(std::size_t pairs) {
+    check(scalot_certify_options_set_exact_limit(get(), pairs));
+    return *this;
+  }
+  CertifyOptions &samples(std::size_t rows, std::uint64_t seed = 0) {
+    check(scalot_certify_options_set_samples(get(), rows, seed));
+    return *this;
+  }
+  // As SinkhornOptions::progress, called with (blocks, fraction done) between blocks of rows.
+  template <typename F>
+  CertifyOptions &progress(F callback) {
+    progress_ = std::make_shared<detail::ProgressRelay>(detail::ProgressRelay{std::move(callback), nullptr});
+    check(scalot_certify_options_set_progress_callback(get(), &detail::ProgressRelay::trampoline,
+                                                       progress_.get()));
+    return *this;
+  }
+
+  scalot_certify_options *get() const noexcept { return handle_.get(); }
+
+  std::exception_ptr take_callback_exception() const noexcept {
+    return progress_ ? std::exchange(progress_->exception, nullptr) : nullptr;
+  }
+
+ private:
+  std::unique_ptr<scalot_certify_options, detail::CertifyOptionsDeleter> handle_;
+  std::shared_ptr<detail::ProgressRelay> progress_;
+};
+
 // A solved transport plan. Queries never form the n x m matrix, except to_dense().
 class Plan {
  public:
@@ -398,6 +438,18 @@ class Plan {
     check(scalot_plan_stop_reason(get(), &out));
     return static_cast<StopReason>(out);
   }
+  // An interval [lower, upper] holding the exact regularised cost of the problem this plan solved, from
+  // its potentials against the exact costs (scalot_plan_certify): relative_gap says how far it is.
+  scalot_certificate certify(const CertifyOptions *options = nullptr) const {
+    scalot_certificate out{};
+    const scalot_status status = scalot_plan_certify(get(), options ? options->get() : nullptr, &out);
+    if (options) {
+      if (std::exception_ptr thrown = options->take_callback_exception()) std::rethrow_exception(thrown);
+    }
+    check(status);
+    return out;
+  }
+  scalot_certificate certify(const CertifyOptions &options) const { return certify(&options); }
   // The kernel the solve ran on, with what it added (backbone, floor, f64 storage); see info().
   Kernel kernel() const {
     scalot_kernel *out = nullptr;

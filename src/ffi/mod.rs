@@ -11,6 +11,7 @@
 
 pub mod align;
 pub mod boundary;
+pub mod certificate;
 pub mod enums;
 mod handles;
 pub mod kernel;

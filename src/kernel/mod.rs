@@ -91,6 +91,13 @@ pub trait Kernel: Send + Sync + Debug {
         None
     }
 
+    /// The exact costs this kernel approximates or holds, for passes over every pair: its points and
+    /// cost, or a dense kernel's cost matrix.
+    fn exact_costs(&self) -> Option<dense::Costs<'_>> {
+        self.geometry()
+            .map(|(x, y, cost)| dense::Costs::Points { x, y, cost })
+    }
+
     /// The kernel a solve with the marginals `a` and `b` runs on, when it is not this one: a sparse
     /// kernel adds a transport backbone for a balanced solve (`balanced`), so that its pattern carries a
     /// plan with those marginals.

@@ -183,6 +183,25 @@ impl TransportPlan {
         self.stop == StopReason::Converged
     }
 
+    /// Row i of P into `out` (length m).
+    pub(crate) fn row(&self, i: usize, out: &mut [f64]) {
+        self.gibbs.row(i, out);
+        let scale = self.row_scale[i];
+        out.iter_mut()
+            .zip(&self.col_scale)
+            .for_each(|(p, c)| *p *= scale * c);
+    }
+
+    /// The marginals' weights (a, b).
+    pub fn weights(&self) -> (&Weights, &Weights) {
+        (&self.a, &self.b)
+    }
+
+    /// (τ_a, τ_b), ∞ for an exact marginal.
+    pub fn marginal_relaxation(&self) -> (f64, f64) {
+        (self.tau_a, self.tau_b)
+    }
+
     /// Why the solve stopped.
     pub fn stop_reason(&self) -> StopReason {
         self.stop

@@ -31,10 +31,15 @@ const NEWTON_WHEN_REMAINING: f64 = 1000.0;
 const NEWTON_BELOW: f64 = 1e-3;
 /// Iterations over which that rate is measured.
 const RATE_WINDOW: usize = 64;
-/// A stage whose best error has not fallen by this fraction over …
+/// A stage whose error is below [`NEWTON_BELOW`] of the mass and whose best error has not fallen by this
+/// fraction over …
 const STALL_IMPROVEMENT: f64 = 1e-3;
-/// … this many iterations has stalled: at that pace it would need millions of iterations.
+/// … this many iterations has stalled: at that pace it would need millions of iterations. Above that
+/// error a plateau is mass crossing between weakly coupled blocks, which ends.
 const STALL_WINDOW: usize = 1000;
+/// A stage on which Newton's method has failed has stalled when Sinkhorn's measured rate predicts more
+/// than this many further iterations: the precision of the kernel, not the problem, holds it back.
+const STALL_REMAINING: f64 = 1e5;
 
 /// Solves with no progress callback.
 pub fn solve(
@@ -204,7 +209,8 @@ struct Iterate {
     column_error: f64,
     rate: RateWindow,
     progress: Stagnation,
-    newton_failed: bool,
+    /// The iteration at which a Newton polish last failed to reduce the error.
+    newton_failed: Option<usize>,
     stage_start: usize,
     x: Vec<f64>,
     s: Vec<f64>,
@@ -223,7 +229,7 @@ impl Iterate {
             column_error: 0.0,
             rate: RateWindow::default(),
             progress: Stagnation::default(),
-            newton_failed: false,
+            newton_failed: None,
             stage_start,
             x: vec![0.0; m],
             s: vec![0.0; n],
@@ -423,7 +429,7 @@ impl<'a> Stage<'a> {
                 iteration: state_iteration,
             });
         }
-        if it.progress.stalled(*iterations, error) {
+        if self.is_stalled(it, *iterations, error) {
             return self.stalled(it);
         }
         self.absorb_if_due(it)?;
@@ -476,7 +482,7 @@ impl<'a> Stage<'a> {
     /// iterations, it has run long enough to say so, and the error is in Newton's local regime.
     fn newton_due(&self, it: &mut Iterate, iterations: usize, error: f64) -> bool {
         self.balanced
-            && !it.newton_failed
+            && it.newton_failed.is_none()
             && it.rate.remaining(iterations, error, self.tolerance) > NEWTON_WHEN_REMAINING
             && iterations - it.stage_start >= NEWTON_AFTER
             && error < NEWTON_BELOW * self.mass
@@ -525,7 +531,9 @@ impl<'a> Stage<'a> {
         if it.state.converged {
             return Ok(Next::Stop);
         }
-        it.newton_failed = !polished.progressing;
+        if !polished.progressing {
+            it.newton_failed = Some(*iterations);
+        }
         it.column_error = polished.error;
         it.schedule = Schedule::new(self.overrelaxation);
         Ok(Next::Continue)
@@ -544,6 +552,19 @@ impl<'a> Stage<'a> {
         std::mem::swap(&mut it.state.v, &mut it.v_next);
     }
 
+    /// Whether the error has stopped falling where more iterations will not help: at a small error with
+    /// no progress over a window, or, Newton having failed, at a rate that predicts more than
+    /// [`STALL_REMAINING`] iterations.
+    fn is_stalled(&self, it: &mut Iterate, iterations: usize, error: f64) -> bool {
+        let small = error < NEWTON_BELOW * self.mass;
+        let flat = it.progress.stalled(iterations, error);
+        let hopeless = it.newton_failed.is_some_and(|failed| {
+            iterations - failed >= STALL_WINDOW / 4
+                && it.rate.remaining(iterations, error, self.tolerance) > STALL_REMAINING
+        });
+        small && (flat || hopeless)
+    }
+
     /// The error has stopped falling: continue on a more precise kernel if there is one (a stored f32
     /// kernel's entries, rounded anew at every absorption, put a floor under the error), or stop.
     fn stalled(&mut self, it: &mut Iterate) -> Result<Next> {
@@ -554,6 +575,8 @@ impl<'a> Stage<'a> {
                 Ok(state) => {
                     it.restart(state);
                     it.progress = Stagnation::default();
+                    it.rate = RateWindow::default();
+                    it.newton_failed = None;
                     return Ok(Next::Continue);
                 }
                 Err(Error::OutOfMemory { .. }) => self.kernel = previous,

@@ -75,6 +75,11 @@ static void check_plan(scalot_plan *plan, const char *what) {
     CHECK(rel(objective, FIXTURE_REG_OT) < 1e-6, "%s: objective %.17g vs %.17g", what, objective, FIXTURE_REG_OT);
     CHECK(scalot_plan_dual_objective(plan, &dual) == SCALOT_STATUS_OK && rel(dual, FIXTURE_REG_OT) < 1e-6, "%s: dual", what);
     CHECK(scalot_plan_mass(plan, &mass) == SCALOT_STATUS_OK && fabs(mass - 1.0) < 1e-9, "%s: mass %g", what, mass);
+    scalot_certificate certificate;
+    CHECK(scalot_plan_certify(plan, NULL, &certificate) == SCALOT_STATUS_OK, "%s: certify: %s", what, scalot_last_error_message());
+    CHECK(certificate.lower <= FIXTURE_REG_OT * (1 + 1e-9) && FIXTURE_REG_OT <= certificate.upper * (1 + 1e-9) &&
+              certificate.relative_gap < 1e-8 && certificate.sampled_rows == 0,
+          "%s: certificate [%.17g, %.17g] around %.17g", what, certificate.lower, certificate.upper, FIXTURE_REG_OT);
 
     double f[FIXTURE_N], g[FIXTURE_M];
     CHECK(scalot_plan_potentials(plan, f, FIXTURE_N, g, FIXTURE_M) == SCALOT_STATUS_OK, "%s: potentials", what);
@@ -251,6 +256,16 @@ static void check_sparse_coverage_and_backbone(void) {
     CHECK(plan == NULL, "no plan on failure");
     scalot_kernel_free(kernel);
 
+    /* Certificates: bad options, and a sampled estimate of a capped solve's wider interval. */
+    scalot_certify_options *certify = NULL;
+    scalot_certificate certificate;
+    CHECK(scalot_certify_options_new(&certify) == SCALOT_STATUS_OK, "certify options");
+    expect_error(scalot_certify_options_set_samples(certify, 0, 1), SCALOT_STATUS_INVALID_ARGUMENT, "rows", "0 sampled rows");
+    CHECK(scalot_certify_options_set_exact_limit(certify, 0) == SCALOT_STATUS_OK, "always sample");
+    CHECK(scalot_certify_options_set_samples(certify, 4, 1) == SCALOT_STATUS_OK, "4 rows");
+    CHECK(scalot_certify_options_set_progress_callback(certify, NULL, NULL) == SCALOT_STATUS_OK, "no callback");
+    expect_error(scalot_plan_certify(NULL, certify, &certificate), SCALOT_STATUS_NULL_POINTER, "plan", "NULL plan");
+
     /* A solve cut short says so. */
     scalot_sinkhorn_options *options = NULL;
     CHECK(scalot_sinkhorn_options_new(&options) == SCALOT_STATUS_OK, "options");
@@ -262,6 +277,11 @@ static void check_sparse_coverage_and_backbone(void) {
           "short solve");
     CHECK(scalot_plan_stop_reason(plan, &reason) == SCALOT_STATUS_OK && reason == SCALOT_STOP_REASON_ITERATION_LIMIT,
           "stop reason of a capped solve %d", reason);
+    CHECK(scalot_plan_certify(plan, certify, &certificate) == SCALOT_STATUS_OK && certificate.sampled_rows == 4 &&
+              certificate.lower_error >= 0 && certificate.upper_error >= 0,
+          "a sampled certificate of a capped solve: %s", scalot_last_error_message());
+    expect_error(scalot_plan_certify(plan, certify, NULL), SCALOT_STATUS_NULL_POINTER, "out", "NULL certificate");
+    scalot_certify_options_free(certify);
     expect_error(scalot_plan_stop_reason(plan, NULL), SCALOT_STATUS_NULL_POINTER, "out", "NULL stop reason");
     expect_error(scalot_plan_kernel(NULL, &solved_on), SCALOT_STATUS_NULL_POINTER, "plan", "NULL plan");
     scalot_plan_free(plan);

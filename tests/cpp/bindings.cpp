@@ -197,6 +197,26 @@ static void sparse_kernels() {
   const scalot::Plan capped = scalot::sinkhorn(no_backbone, a, b, short_solve);
   expect(!capped.converged() && capped.stop_reason() == scalot::StopReason::IterationLimit,
          "a capped solve says so");
+
+  // The certificate of the dense fixture is tight; the buckets' interval holds the fixture's value.
+  const scalot::Plan dense = scalot::sinkhorn(fixture_kernel(scalot::DenseMode::StoredF64), a, b, options);
+  const scalot_certificate tight = dense.certify();
+  expect(tight.relative_gap < 1e-8 && tight.sampled_rows == 0, "a converged dense solve certifies tightly");
+  const scalot_certificate loose = plan.certify();
+  expect(loose.lower <= FIXTURE_REG_OT * (1 + 1e-9) && FIXTURE_REG_OT <= loose.upper * (1 + 1e-9),
+         "the sparse interval holds the exact value");
+  std::size_t blocks = 0;
+  scalot::CertifyOptions sampled;
+  sampled.exact_limit(0).samples(3, 7).progress([&](std::size_t block, double) {
+    blocks = block;
+    return true;
+  });
+  const scalot_certificate estimate = plan.certify(sampled);
+  expect(estimate.sampled_rows == 3 && blocks > 0, "a sampled certificate with progress");
+  scalot::CertifyOptions cancelling;
+  cancelling.progress([](std::size_t, double) { return false; });
+  expect_error([&] { plan.certify(cancelling); }, SCALOT_STATUS_CANCELLED, "cancel", "a cancelled certificate");
+  expect_error([&] { scalot::CertifyOptions().samples(0); }, SCALOT_STATUS_INVALID_ARGUMENT, "rows", "0 rows");
 }
 
 // Nystrom on every point reproduces the fixture; LCN with every pair kept is exact; bad options throw.

@@ -5,7 +5,7 @@ use std::ops::Range;
 
 use rayon::prelude::*;
 
-use super::source::CostSource;
+use super::source::Costs;
 use super::tile::fill_cost_tile;
 use crate::numeric::logsumexp::LogSumExp;
 use crate::numeric::parallel::min_rows_per_task;
@@ -18,21 +18,26 @@ const LINES: usize = 64;
 /// Fills `buf` (row-major) with the costs of a range of lines against a range of the other side.
 type TileCosts<'a> = dyn Fn(Range<usize>, Range<usize>, &mut [f64]) + Sync + 'a;
 
-/// `out_i = log Σ_j exp(v_j − C_ij/ε)`.
-pub(crate) fn log_rows(source: &CostSource, epsilon: f64, v: &[f64], out: &mut [f64]) {
+/// `out_i = log Σ_j exp(v_j − C_ij/ε)` for the rows `first..first + out.len()`.
+pub(crate) fn log_rows(costs: Costs, epsilon: f64, v: &[f64], first: usize, out: &mut [f64]) {
     log_lines(epsilon, v, out, &|rows, cols, buf| {
-        source.tile(rows, cols, buf)
+        costs.tile(first + rows.start..first + rows.end, cols, buf)
     });
 }
 
-/// `out_j = log Σ_i exp(u_i − C_ij/ε)`.
-pub(crate) fn log_columns(source: &CostSource, epsilon: f64, u: &[f64], out: &mut [f64]) {
-    match source {
+/// `out_j = log Σ_i exp(u_i − C_ij/ε)` for the columns `first..first + out.len()`.
+pub(crate) fn log_columns(costs: Costs, epsilon: f64, u: &[f64], first: usize, out: &mut [f64]) {
+    match costs {
         // Every supported cost is symmetric: the columns are the rows of the swapped clouds.
-        CostSource::Points { x, y, cost } => log_lines(epsilon, u, out, &|cols, rows, buf| {
-            fill_cost_tile(*cost, (y, cols), (x, rows), buf)
+        Costs::Points { x, y, cost } => log_lines(epsilon, u, out, &|cols, rows, buf| {
+            fill_cost_tile(
+                cost,
+                (y, first + cols.start..first + cols.end),
+                (x, rows),
+                buf,
+            )
         }),
-        CostSource::Matrix { values, n, m } => log_matrix_columns(values, *n, *m, epsilon, u, out),
+        Costs::Matrix { values, n, m } => log_matrix_columns(values, n, m, epsilon, u, first, out),
     }
 }
 
@@ -74,6 +79,7 @@ fn log_matrix_columns(
     m: usize,
     epsilon: f64,
     u: &[f64],
+    first: usize,
     out: &mut [f64],
 ) {
     const BAND: usize = 64;
@@ -81,7 +87,7 @@ fn log_matrix_columns(
         .with_min_len(min_rows_per_task(BAND * n))
         .enumerate()
         .for_each(|(band, out_band)| {
-            let j0 = band * BAND;
+            let j0 = first + band * BAND;
             let mut accs = [LogSumExp::default(); BAND];
             for (i, &ui) in u.iter().enumerate().take(n) {
                 let row = &values[i * m + j0..i * m + j0 + out_band.len()];

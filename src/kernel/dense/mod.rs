@@ -12,6 +12,8 @@ mod source;
 mod stored;
 mod tile;
 
+pub(crate) use self::log_domain::{log_columns, log_rows};
+pub use self::source::Costs;
 pub(crate) use self::tile::fill_cost_tile;
 
 use std::sync::Arc;
@@ -166,12 +168,12 @@ impl Kernel for DenseKernel {
     }
 
     fn log_apply(&self, v: &[f64], out: &mut [f64]) -> Result<()> {
-        log_domain::log_rows(&self.source, self.epsilon, v, out);
+        log_domain::log_rows(self.source.costs(), self.epsilon, v, 0, out);
         Ok(())
     }
 
     fn log_apply_transpose(&self, u: &[f64], out: &mut [f64]) -> Result<()> {
-        log_domain::log_columns(&self.source, self.epsilon, u, out);
+        log_domain::log_columns(self.source.costs(), self.epsilon, u, 0, out);
         Ok(())
     }
 
@@ -199,6 +201,10 @@ impl Kernel for DenseKernel {
                 ..self.clone()
             }) as Arc<dyn Kernel>
         })
+    }
+
+    fn exact_costs(&self) -> Option<Costs<'_>> {
+        Some(self.source.costs())
     }
 
     fn geometry(&self) -> Option<(&Points, &Points, Cost)> {

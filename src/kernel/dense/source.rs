@@ -20,7 +20,52 @@ pub(crate) enum CostSource {
     },
 }
 
+/// A borrowed source of exact costs: what passes over every pair (the log-domain products, the
+/// certificate) read tiles from.
+#[derive(Debug, Clone, Copy)]
+pub enum Costs<'a> {
+    /// The costs between two point clouds.
+    Points {
+        x: &'a Points,
+        y: &'a Points,
+        cost: Cost,
+    },
+    /// A caller's matrix, row-major n×m.
+    Matrix {
+        values: &'a [f64],
+        n: usize,
+        m: usize,
+    },
+}
+
+impl Costs<'_> {
+    /// The tile C[rows, cols] into `out`, row-major.
+    pub(crate) fn tile(&self, rows: Range<usize>, cols: Range<usize>, out: &mut [f64]) {
+        match *self {
+            Costs::Points { x, y, cost } => fill_cost_tile(cost, (x, rows), (y, cols), out),
+            Costs::Matrix { values, m, .. } => {
+                let width = cols.len();
+                for (line, i) in out.chunks_exact_mut(width).zip(rows) {
+                    line.copy_from_slice(&values[i * m + cols.start..i * m + cols.end]);
+                }
+            }
+        }
+    }
+}
+
 impl CostSource {
+    /// The costs as a borrowed view.
+    pub fn costs(&self) -> Costs<'_> {
+        match self {
+            CostSource::Points { x, y, cost } => Costs::Points { x, y, cost: *cost },
+            CostSource::Matrix { values, n, m } => Costs::Matrix {
+                values,
+                n: *n,
+                m: *m,
+            },
+        }
+    }
+
     pub fn shape(&self) -> (usize, usize) {
         match self {
             CostSource::Points { x, y, .. } => (x.len(), y.len()),
@@ -37,15 +82,7 @@ impl CostSource {
 
     /// The tile C[rows, cols] into `out`, row-major.
     pub fn tile(&self, rows: Range<usize>, cols: Range<usize>, out: &mut [f64]) {
-        match self {
-            CostSource::Points { x, y, cost } => fill_cost_tile(*cost, (x, rows), (y, cols), out),
-            CostSource::Matrix { values, m, .. } => {
-                let width = cols.len();
-                for (line, i) in out.chunks_exact_mut(width).zip(rows) {
-                    line.copy_from_slice(&values[i * m + cols.start..i * m + cols.end]);
-                }
-            }
-        }
+        self.costs().tile(rows, cols, out)
     }
 
     /// `out[k] = C_{i, cols.start + k}`.

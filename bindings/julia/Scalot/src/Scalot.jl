@@ -21,7 +21,7 @@ export ScalotError, Kernel, SinkhornOptions, SparseOptions, NystromOptions, Plan
        dense_kernel, dense_kernel_from_cost, sparse_kernel, nystrom_kernel, lcn_kernel,
        transport_cost, regularized_objective, dual_objective, marginal_error, potentials, marginals,
        converged, iterations, mass, barycentric_projection, gradient_x, top_k, kernel_info,
-       stop_reason, plan_kernel,
+       stop_reason, plan_kernel, certify,
        RrhoProblem, RrhoOptions, RrhoSolution, rrho_problem, rrho, rrho_summary, align,
        retrieval_precision
 
@@ -626,6 +626,59 @@ function plan_kernel(p::Plan)
     out = Ref{Ptr{Cvoid}}(C_NULL)
     check(ccall((:scalot_plan_kernel, libscalot), Cint, (Ptr{Cvoid}, Ptr{Ptr{Cvoid}}), p, out))
     Kernel(out[])
+end
+
+"Mirrors `scalot_certificate`."
+struct Certificate
+    lower::Cdouble
+    upper::Cdouble
+    relative_gap::Cdouble
+    transport_cost::Cdouble
+    sampled_rows::Csize_t
+    lower_error::Cdouble
+    upper_error::Cdouble
+end
+
+"""
+    certify(plan; exact_limit = nothing, samples = nothing, seed = 0, progress = nothing) -> NamedTuple
+
+An interval `(lower, upper)` that holds the exact regularised cost of the problem `plan` solved, from
+its potentials against the exact costs, and `relative_gap`: how far the solve is from the exact one,
+for any kernel. Also `transport_cost`, ⟨P, C⟩ of the feasible plan behind `upper`. Sums over every pair
+are exact up to `exact_limit` pairs (default 10⁹); above, `samples` rows (default 1,000, seeded by
+`seed`) estimate them, with standard errors `lower_error` and `upper_error`. `progress(blocks,
+fraction)` runs between blocks of rows; `false` cancels.
+"""
+function certify(p::Plan; exact_limit = nothing, samples = nothing, seed::Integer = 0,
+                 progress = nothing)
+    out = Ref{Ptr{Cvoid}}(C_NULL)
+    check(ccall((:scalot_certify_options_new, libscalot), Cint, (Ptr{Ptr{Cvoid}},), out))
+    options = out[]
+    try
+        exact_limit === nothing ||
+            check(ccall((:scalot_certify_options_set_exact_limit, libscalot), Cint,
+                        (Ptr{Cvoid}, Csize_t), options, exact_limit))
+        samples === nothing ||
+            check(ccall((:scalot_certify_options_set_samples, libscalot), Cint,
+                        (Ptr{Cvoid}, Csize_t, UInt64), options, samples, seed))
+        if progress !== nothing
+            trampoline = @cfunction(progress_trampoline, Cint, (Ptr{Cvoid}, Csize_t, Cdouble))
+            check(ccall((:scalot_certify_options_set_progress_callback, libscalot), Cint,
+                        (Ptr{Cvoid}, Ptr{Cvoid}, Ptr{Cvoid}), options, trampoline,
+                        pointer_from_objref(progress)))
+        end
+        result = Ref{Certificate}()
+        GC.@preserve progress begin
+            check(ccall((:scalot_plan_certify, libscalot), Cint,
+                        (Ptr{Cvoid}, Ptr{Cvoid}, Ptr{Certificate}), p, options, result))
+        end
+        c = result[]
+        (lower = c.lower, upper = c.upper, relative_gap = c.relative_gap,
+         transport_cost = c.transport_cost, sampled_rows = Int(c.sampled_rows),
+         lower_error = c.lower_error, upper_error = c.upper_error)
+    finally
+        ccall((:scalot_certify_options_free, libscalot), Cvoid, (Ptr{Cvoid},), options)
+    end
 end
 
 "Iterations the solve took (operator passes)."

@@ -96,6 +96,12 @@ const G = [18.031756035161674, 0.5842927324752276, 0.6540877145220518, 21.365057
         ps = @test_logs (:warn, r"iteration_limit") sinkhorn(stuck; a = A, b = B,
                                                              options = SinkhornOptions(max_iter = 300))
         @test stop_reason(ps) === :iteration_limit
+        c = certify(pb)
+        @test c.sampled_rows == 0 && c.lower <= c.upper
+        s = certify(ps; exact_limit = 0, samples = 3, seed = 2, progress = (block, fraction) -> true)
+        @test s.sampled_rows == 3
+        e = try certify(ps; samples = 0); nothing catch e; e end
+        @test e isa ScalotError && occursin("rows", e.message)
         e = try SparseOptions(coverage = 1, backbone = 2); nothing catch e; e end
         @test e isa ScalotError && occursin("enabled", e.message)
         @test kernel_info(nystrom_kernel(X, Y; eps = EPS,

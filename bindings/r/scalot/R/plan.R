@@ -26,6 +26,11 @@ warn_unless_converged <- function(plan) {
     plan
 }
 
+certify <- function(plan, exact_limit = NULL, samples = 1000, seed = 0, progress = NULL) {
+    limit <- if (is.null(exact_limit)) NA_real_ else as.double(exact_limit)
+    .Call(scalot_r_plan_certify, plan_handle(plan), limit, as.double(samples), as.double(seed), progress)
+}
+
 plan_kernel <- function(plan) new_kernel(.Call(scalot_r_plan_kernel, plan_handle(plan)), plan$d)
 
 plan_handle <- function(plan) {

@@ -18,7 +18,8 @@ typedef enum {
     HANDLE_RRHO_PROBLEM,
     HANDLE_RRHO_OPTIONS,
     HANDLE_RRHO_SOLUTION,
-    HANDLE_ALIGN_OPTIONS
+    HANDLE_ALIGN_OPTIONS,
+    HANDLE_CERTIFY_OPTIONS
 } handle_kind;
 
 /* An empty external pointer for a handle of `kind`, its finalizer already registered. Made before the

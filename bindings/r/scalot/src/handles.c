@@ -6,7 +6,7 @@
 static const char *const handle_names[] = {"scalot_kernel", "scalot_plan", "scalot_sinkhorn_options",
                                             "scalot_sparse_options", "scalot_nystrom_options",
                                             "scalot_rrho_problem", "scalot_rrho_options", "scalot_rrho_solution",
-                                            "scalot_align_options"};
+                                            "scalot_align_options", "scalot_certify_options"};
 
 static void release_address(void *address, handle_kind kind) {
     switch (kind) {
@@ -37,12 +37,15 @@ static void release_address(void *address, handle_kind kind) {
     case HANDLE_ALIGN_OPTIONS:
         scalot_align_options_free(address);
         break;
+    case HANDLE_CERTIFY_OPTIONS:
+        scalot_certify_options_free(address);
+        break;
     }
 }
 
 static handle_kind kind_of(SEXP handle) {
     SEXP tag = R_ExternalPtrTag(handle);
-    for (int kind = HANDLE_KERNEL; kind <= HANDLE_ALIGN_OPTIONS; ++kind) {
+    for (int kind = HANDLE_KERNEL; kind <= HANDLE_CERTIFY_OPTIONS; ++kind) {
         if (tag == Rf_install(handle_names[kind])) {
             return (handle_kind)kind;
         }

@@ -21,6 +21,7 @@ SEXP scalot_r_plan_shape(SEXP);
 SEXP scalot_r_plan_converged(SEXP);
 SEXP scalot_r_plan_stop_reason(SEXP);
 SEXP scalot_r_plan_kernel(SEXP);
+SEXP scalot_r_plan_certify(SEXP, SEXP, SEXP, SEXP, SEXP);
 SEXP scalot_r_plan_iterations(SEXP);
 SEXP scalot_r_plan_marginal_error(SEXP);
 SEXP scalot_r_plan_transport_cost(SEXP);
@@ -65,6 +66,7 @@ static const R_CallMethodDef call_methods[] = {
     ENTRY(scalot_r_plan_converged, 1),
     ENTRY(scalot_r_plan_stop_reason, 1),
     ENTRY(scalot_r_plan_kernel, 1),
+    ENTRY(scalot_r_plan_certify, 5),
     ENTRY(scalot_r_plan_iterations, 1),
     ENTRY(scalot_r_plan_marginal_error, 1),
     ENTRY(scalot_r_plan_transport_cost, 1),

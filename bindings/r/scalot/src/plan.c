@@ -201,3 +201,45 @@ SEXP scalot_r_plan_top_k(SEXP plan, SEXP k) {
     UNPROTECT(1);
     return out;
 }
+
+/* certify(plan, exact_limit, samples, seed, progress): exact_limit NA for the library's default. */
+SEXP scalot_r_plan_certify(SEXP plan, SEXP exact_limit, SEXP samples, SEXP seed, SEXP progress) {
+    const scalot_plan *p = plan_of(plan);
+    int has_limit = !(TYPEOF(exact_limit) == REALSXP && Rf_xlength(exact_limit) == 1 && ISNA(REAL(exact_limit)[0]));
+    size_t limit = has_limit ? as_size(exact_limit, "exact_limit") : 0;
+    size_t rows = as_size(samples, "samples");
+    uint64_t seed_value = (uint64_t)as_size(seed, "seed");
+    if (progress != R_NilValue && !Rf_isFunction(progress)) {
+        Rf_error("scalot: `progress` must be a function or NULL");
+    }
+    SEXP options_handle = PROTECT(handle_empty(HANDLE_CERTIFY_OPTIONS));
+    scalot_certify_options *options = NULL;
+    check_status(scalot_certify_options_new(&options), R_NilValue);
+    R_SetExternalPtrAddr(options_handle, options);
+    if (has_limit) {
+        check_status(scalot_certify_options_set_exact_limit(options, limit), options_handle);
+    }
+    check_status(scalot_certify_options_set_samples(options, rows, seed_value), options_handle);
+    progress_context context = {progress, 0, 0.0, 1, 0};
+    check_status(scalot_certify_options_set_progress_callback(options, progress_callback, &context), options_handle);
+    scalot_certificate c;
+    scalot_status status = scalot_plan_certify(p, options, &c);
+    if (status == SCALOT_STATUS_CANCELLED && context.interrupted) {
+        handle_release(options_handle);
+        Rf_error("scalot: interrupted (by Ctrl-C, or an error in `progress`); the certificate was cancelled");
+    }
+    check_status(status, options_handle);
+    handle_release(options_handle);
+    const char *names[] = {"lower", "upper", "relative_gap", "transport_cost", "sampled_rows", "lower_error",
+                           "upper_error", ""};
+    SEXP out = PROTECT(Rf_mkNamed(VECSXP, names));
+    SET_VECTOR_ELT(out, 0, Rf_ScalarReal(c.lower));
+    SET_VECTOR_ELT(out, 1, Rf_ScalarReal(c.upper));
+    SET_VECTOR_ELT(out, 2, Rf_ScalarReal(c.relative_gap));
+    SET_VECTOR_ELT(out, 3, Rf_ScalarReal(c.transport_cost));
+    SET_VECTOR_ELT(out, 4, Rf_ScalarReal((double)c.sampled_rows));
+    SET_VECTOR_ELT(out, 5, Rf_ScalarReal(c.lower_error));
+    SET_VECTOR_ELT(out, 6, Rf_ScalarReal(c.upper_error));
+    UNPROTECT(2);
+    return out;
+}

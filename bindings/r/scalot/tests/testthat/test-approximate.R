@@ -45,3 +45,23 @@ test_that("bad approximate settings are refused with their names", {
     expect_error(lcn_kernel(x, y, eps = -1), "epsilon.*INVALID_ARGUMENT")
     expect_error(lcn_kernel(x, y, eps = 1, pairs = 3), "pairs_control")
 })
+
+test_that("the certificate's interval holds the dense regularised cost, for every kernel", {
+    exact <- regularized_objective(dense)
+    tight <- certify(dense)
+    expect_lt(tight$relative_gap, 1e-8)
+    expect_equal(tight$sampled_rows, 0)
+    for (k in list(nystrom_kernel(x, y, eps = 0.3, landmarks = 5), lcn_kernel(x, y, eps = 0.3),
+                   sparse_kernel(x, y, eps = 0.3, clusters = 4))) {
+        certificate <- certify(sinkhorn(k, max_iterations = 1e4))
+        expect_lte(certificate$lower, exact + 1e-9)
+        expect_gte(certificate$upper, exact - 1e-9)
+    }
+    calls <- 0
+    sampled <- certify(dense, exact_limit = 0, samples = 10, seed = 3,
+                       progress = function(blocks, fraction) { calls <<- calls + 1; TRUE })
+    expect_equal(sampled$sampled_rows, 10)
+    expect_gt(calls, 0)
+    expect_error(certify(dense, samples = 0), "rows.*SCALOT_STATUS_INVALID_ARGUMENT")
+    expect_error(certify(dense, progress = function(blocks, fraction) FALSE), "cancelled")
+})
