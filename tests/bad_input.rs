@@ -665,3 +665,120 @@ fn approximate_kernels_and_their_options_refuse_bad_input() {
     scalot_nystrom_options_free(landmarks);
     scalot_sparse_options_free(pairs);
 }
+
+#[test]
+fn coverage_backbone_and_certificate_options_refuse_bad_input() {
+    use scalot::ffi::certificate::*;
+    use scalot::ffi::plan::{scalot_plan_kernel, scalot_plan_stop_reason};
+    use scalot::ffi::sparse::*;
+
+    let mut pairs = null_mut();
+    assert_eq!(scalot_sparse_options_new(&mut pairs), scalot_status::Ok);
+    expect(
+        "backbone 2",
+        scalot_sparse_options_set_backbone(pairs, 2),
+        scalot_status::InvalidArgument,
+        "enabled",
+    );
+    expect(
+        "backbone -1",
+        scalot_sparse_options_set_backbone(pairs, -1),
+        scalot_status::InvalidArgument,
+        "enabled",
+    );
+    expect(
+        "NULL options for coverage",
+        scalot_sparse_options_set_coverage(null_mut(), 3),
+        scalot_status::NullPointer,
+        "options",
+    );
+    expect(
+        "NULL options for the backbone",
+        scalot_sparse_options_set_backbone(null_mut(), 1),
+        scalot_status::NullPointer,
+        "options",
+    );
+    scalot_sparse_options_free(pairs);
+
+    let mut certify = null_mut();
+    assert_eq!(scalot_certify_options_new(&mut certify), scalot_status::Ok);
+    expect(
+        "0 sampled rows",
+        scalot_certify_options_set_samples(certify, 0, 0),
+        scalot_status::InvalidArgument,
+        "rows",
+    );
+    expect(
+        "NULL certify options",
+        scalot_certify_options_set_exact_limit(null_mut(), 5),
+        scalot_status::NullPointer,
+        "options",
+    );
+    expect(
+        "NULL certify options for the callback",
+        scalot_certify_options_set_progress_callback(null_mut(), None, null_mut()),
+        scalot_status::NullPointer,
+        "options",
+    );
+    expect(
+        "NULL out for new certify options",
+        scalot_certify_options_new(null_mut()),
+        scalot_status::NullPointer,
+        "out",
+    );
+
+    let k = good_kernel();
+    let (status, plan) = solve(k, None, 3, None, 2, null());
+    assert_eq!(status, scalot_status::Ok);
+    let mut certificate = std::mem::MaybeUninit::<scalot_certificate>::uninit();
+    expect(
+        "NULL plan to certify",
+        scalot_plan_certify(null(), certify, certificate.as_mut_ptr()),
+        scalot_status::NullPointer,
+        "plan",
+    );
+    expect(
+        "NULL certificate",
+        scalot_plan_certify(plan, certify, null_mut()),
+        scalot_status::NullPointer,
+        "out",
+    );
+    unsafe extern "C" fn stop(_: *mut c_void, _: usize, _: f64) -> c_int {
+        1
+    }
+    assert_eq!(
+        scalot_certify_options_set_progress_callback(certify, Some(stop), null_mut()),
+        scalot_status::Ok
+    );
+    expect(
+        "a cancelled certificate",
+        scalot_plan_certify(plan, certify, certificate.as_mut_ptr()),
+        scalot_status::Cancelled,
+        "cancelled",
+    );
+    let mut reason: c_int = -1;
+    expect(
+        "NULL plan for the stop reason",
+        scalot_plan_stop_reason(null(), &mut reason),
+        scalot_status::NullPointer,
+        "plan",
+    );
+    assert_eq!(reason, -1, "no output is written on failure");
+    let mut solved_on = null_mut();
+    expect(
+        "NULL out for the plan's kernel",
+        scalot_plan_kernel(plan, null_mut()),
+        scalot_status::NullPointer,
+        "out",
+    );
+    expect(
+        "NULL plan for its kernel",
+        scalot_plan_kernel(null(), &mut solved_on),
+        scalot_status::NullPointer,
+        "plan",
+    );
+    assert!(solved_on.is_null());
+    scalot_certify_options_free(certify);
+    scalot_plan_free(plan);
+    scalot_kernel_free(k);
+}

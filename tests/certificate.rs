@@ -310,3 +310,67 @@ fn sampled_certificates_estimate_the_exact_ends_within_their_standard_errors() {
         }
     }
 }
+
+#[test]
+fn a_cost_matrix_certifies_as_its_points_do_on_either_side() {
+    let d = 3;
+    let (n, m) = (70, 55);
+    let (x, y) = (cloud_values(n, d, false, 41), cloud_values(m, d, false, 42));
+    let costs: Vec<f64> = (0..n * m)
+        .map(|e| Cost::SqEuclidean.eval(&x[e / m * d..][..d], &y[e % m * d..][..d]))
+        .collect();
+    // Exact rows, relaxed rows with exact columns (the transposed passes), and both relaxed.
+    for tau in [
+        (f64::INFINITY, f64::INFINITY),
+        (3.0, f64::INFINITY),
+        (3.0, 2.0),
+    ] {
+        let points: Arc<dyn Kernel> = Arc::new(
+            DenseKernel::from_points(
+                &cloud(&x, d),
+                &cloud(&y, d),
+                Cost::SqEuclidean,
+                0.7,
+                DenseMode::StoredF64,
+            )
+            .unwrap(),
+        );
+        let matrix: Arc<dyn Kernel> = Arc::new(
+            DenseKernel::from_cost_matrix(
+                &costs,
+                n,
+                m,
+                Layout::RowMajor,
+                0.7,
+                DenseMode::StoredF64,
+            )
+            .unwrap(),
+        );
+        let by_points = certify(&solved(points, tau, 1e-6));
+        let by_matrix = certify(&solved(matrix, tau, 1e-6));
+        for (p, q) in [
+            (by_points.lower, by_matrix.lower),
+            (by_points.upper, by_matrix.upper),
+            (by_points.transport_cost, by_matrix.transport_cost),
+        ] {
+            assert!((p - q).abs() <= 1e-9 * p.abs(), "tau {tau:?}: {p} vs {q}");
+        }
+        let exact = solved(
+            Arc::new(
+                DenseKernel::from_cost_matrix(
+                    &costs,
+                    n,
+                    m,
+                    Layout::RowMajor,
+                    0.7,
+                    DenseMode::StoredF64,
+                )
+                .unwrap(),
+            ),
+            tau,
+            1e-13,
+        )
+        .regularized_objective();
+        assert!(by_matrix.lower <= exact + 1e-10 && exact <= by_matrix.upper + 1e-10);
+    }
+}
