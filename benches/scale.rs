@@ -3,7 +3,9 @@
 //! configuration per process, so that the peak is its own:
 //!
 //! `cargo bench --bench scale -- lcn 100000`, `-- sparse 100000 200`, `-- sparse-knn 100000`,
-//! `-- lcn 1000000`; the optional third argument is the points per bucket (default 20).
+//! `-- lcn 1000000`; the optional third argument is the points per bucket (default 20). Then the solve
+//! is certified (`TransportPlan::certify`, default options: exact sums up to 10⁹ pairs, 1,000 sampled
+//! rows above); a fourth argument `exact` makes every sum exact.
 //!
 //! Pairs come from hierarchical k-means, one round, sized to about 20 points (10 of each cloud) per
 //! bucket: levels of 10 clusters, then one level of 10 to 100, so a point is compared with about 80
@@ -21,6 +23,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use data::Rng;
+use scalot::sinkhorn::CertifyOptions;
 use scalot::{
     solve, Cost, KMeans, Kernel, Layout, LcnKernel, NystromOptions, PairOptions, PairRule,
     PointCloud, SinkhornOptions, SparseKernel, Weights,
@@ -39,6 +42,13 @@ fn main() {
     let per_bucket: usize = args
         .get(2)
         .map_or(20, |s| s.parse().expect("points per bucket"));
+    let certify = CertifyOptions {
+        exact_limit: match args.get(3).map(String::as_str) {
+            Some("exact") => usize::MAX,
+            _ => CertifyOptions::default().exact_limit,
+        },
+        ..CertifyOptions::default()
+    };
 
     let start = Instant::now();
     let mut rng = Rng(42);
@@ -117,11 +127,23 @@ fn main() {
     let outcome = solve(&kernel, &a, &b, &options);
     let solve_time = start.elapsed().as_secs_f64();
     let summary = match &outcome {
-        Ok(plan) => format!(
-            "{} iterations, marginal error {:.2e}",
-            plan.iterations(),
-            plan.marginal_error()
-        ),
+        Ok(plan) => {
+            let start = Instant::now();
+            let certificate = plan.certify(&certify, &mut |_| true).unwrap();
+            format!(
+                "{} iterations, marginal error {:.2e}; certified gap {:.2e} ({}, ±{:.1e} / ±{:.1e}) in {:.1} s",
+                plan.iterations(),
+                plan.marginal_error(),
+                certificate.relative_gap(),
+                match certificate.sampled_rows {
+                    0 => "exact".to_owned(),
+                    rows => format!("{rows} sampled rows"),
+                },
+                certificate.lower_error,
+                certificate.upper_error,
+                start.elapsed().as_secs_f64()
+            )
+        }
         Err(error) => format!("failed: {error}"),
     };
     println!(

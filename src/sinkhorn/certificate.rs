@@ -47,7 +47,8 @@ pub struct CertifyOptions {
     pub seed: u64,
 }
 
-/// The default exact limit: 10⁹ pairs, four exact passes of a few seconds on two cores.
+/// The default exact limit: 10⁹ pairs, four exact passes of about 80 s in d = 2 on two cores
+/// (BENCHMARKS.md: 7–10 s at n = m = 10⁴ for d = 2 to 16).
 pub const DEFAULT_EXACT_LIMIT: usize = 1_000_000_000;
 /// The default sample: 1,000 lines.
 pub const DEFAULT_SAMPLES: usize = 1000;
