@@ -42,6 +42,10 @@ fn main() {
     let per_bucket: usize = args
         .get(2)
         .map_or(20, |s| s.parse().expect("points per bucket"));
+    let coverage: usize = std::env::var("SCALOT_BENCH_COVERAGE")
+        .map_or(scalot::kernel::pairs::DEFAULT_COVERAGE, |v| {
+            v.parse().expect("coverage")
+        });
     let certify = CertifyOptions {
         exact_limit: match args.get(3).map(String::as_str) {
             Some("exact") => usize::MAX,
@@ -104,6 +108,7 @@ fn main() {
                 &NystromOptions::new(20),
                 &PairOptions {
                     seed: 1,
+                    coverage,
                     ..PairOptions::new(rule.clone())
                 },
             )

@@ -1,7 +1,8 @@
 //! Each point's nearest partners in the other cloud, found through a coarse joint clustering of X ∪ Y
 //! instead of an n×m search. A query visits the clusters in the order of a lower bound on the cost of
 //! their members (from the cluster's centre and radius) and stops when the next bound exceeds the k-th
-//! cost found, so the answer is exact: the k cheapest partners, ties broken by index.
+//! cost found, so the answer is exact (the k cheapest partners, ties broken by index), or once it has
+//! scanned [`SCAN_BUDGET`] candidates, with the cheapest among them.
 //!
 //! The same clustering gives the coarse masses of the transport backbone (`backbone.rs`).
 
@@ -13,6 +14,11 @@ use rayon::prelude::*;
 
 use crate::cluster::{hierarchical_labels, Joint};
 use crate::geometry::{dot, Cost, Points};
+
+/// Candidates a query scans, at least, before it settles for the cheapest found: in high dimension the
+/// clusters' bounds rarely close, and an exhaustive scan would cost O(n + m) per query. Below this many
+/// points, and wherever the bounds close first (low dimension), the answer is exact.
+const SCAN_BUDGET: usize = 2048;
 
 /// Lloyd iterations of each split of the index's clustering: the index only prunes, so rough clusters
 /// are as good as converged ones.
@@ -115,7 +121,8 @@ impl PartnerIndex {
     }
 
     /// For each query (an index into the cloud of `side`), its `k` cheapest partners in the other cloud
-    /// by `cost`, cheapest first.
+    /// by `cost`, cheapest first: exact, or the cheapest among the [`SCAN_BUDGET`] candidates of the
+    /// clusters with the lowest bounds.
     pub fn nearest(
         &self,
         x: &Points,
@@ -157,11 +164,15 @@ impl PartnerIndex {
             .collect();
         order.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
         let mut best: BinaryHeap<Candidate> = BinaryHeap::with_capacity(k + 1);
+        let mut scanned = 0;
         for (bound, c) in order {
-            if best.len() == k && bound > best.peek().expect("k ≥ 1").0 {
+            if best.len() == k && (bound > best.peek().expect("k ≥ 1").0 || scanned >= SCAN_BUDGET)
+            {
                 break;
             }
-            for &q in self.clusters[c].members(partner_side).0 {
+            let members = self.clusters[c].members(partner_side).0;
+            scanned += members.len();
+            for &q in members {
                 let candidate = Candidate(cost.eval(p, others.point(q as usize)), q);
                 if best.len() < k {
                     best.push(candidate);
