@@ -150,14 +150,14 @@ fn table(n: usize) {
                 let reference = dense.plan.as_ref().expect("dense solve");
                 let exact_cost = reference.transport_cost().unwrap();
                 let mut exact_pv = vec![0.0; n];
-                reference.apply(&v, &mut exact_pv);
+                reference.apply(&v, &mut exact_pv).unwrap();
                 let exact_l1: f64 = exact_pv.iter().map(|p| p.abs()).sum();
                 let data = if clustered { "clustered" } else { "uniform" };
                 let row = |name: &str, run: &Run| {
                     let (iterations, cost_error, product_error) = match &run.plan {
                         Ok(plan) => {
                             let mut pv = vec![0.0; n];
-                            plan.apply(&v, &mut pv);
+                            plan.apply(&v, &mut pv).unwrap();
                             let error: f64 =
                                 pv.iter().zip(&exact_pv).map(|(a, b)| (a - b).abs()).sum();
                             let cost = plan.transport_cost().unwrap();

@@ -345,7 +345,8 @@ typedef struct scalot_sparse_options scalot_sparse_options;
  * Called on the thread that called scalot_sinkhorn_solve, every check interval: `iteration` is the
  * number of iterations done, `error` the stopping rule's current value. Return 0 to continue, non-zero to
  * cancel (the solve then returns SCALOT_STATUS_CANCELLED). R uses this for Ctrl-C, Julia for interrupts.
- * The callback must not free the kernel or options of the running solve.
+ * The callback may call any scalot function, a nested solve included (it runs on threads of its own,
+ * so it works with any thread count); it must not free the kernel or options of the running solve.
  */
 typedef int (*scalot_progress_callback)(void *user_data, size_t iteration, double error);
 
@@ -839,7 +840,9 @@ const char *scalot_last_error_message(void);
  * Results do not depend on the number of threads: every parallel sum is split in a fixed way.
  * Calls already running keep the threads they started with.
  *
- * Statuses: OK; INVALID_ARGUMENT if the threads cannot be started.
+ * At most 1024 threads; SCALOT_NUM_THREADS above that is ignored.
+ *
+ * Statuses: OK; INVALID_ARGUMENT if `threads` is above 1024 or the threads cannot be started.
  */
 scalot_status scalot_set_num_threads(size_t threads);
 
@@ -1543,9 +1546,11 @@ scalot_status scalot_sparse_options_set_seed(scalot_sparse_options *options,
 /**
  * Gives every row and column at least `partners` pairs (default 2; 0 switches it off): after the rule
  * has chosen its pairs, each line with fewer gets its `partners` nearest points of the other cloud by
- * the cost. They are found exactly through a coarse clustering of x and y (about sqrt(n + m) clusters,
- * visited in order of a lower bound on their costs), at about O((n + m) * sqrt(n + m) * d) for the
- * clustering, built only when some line needs partners, and O(m * d) at worst per line. Without
+ * the cost. They are found through a coarse clustering of x and y (about sqrt(n + m) clusters, visited
+ * in order of a lower bound on their costs), at about O((n + m) * sqrt(n + m) * d) for the clustering,
+ * built only when some line needs partners, and O(2048 * d) per line: exact where the bounds close
+ * within 2,048 candidates (always below 2,048 points, mostly in low dimension), else the cheapest of
+ * those candidates. Without
  * coverage a line the rule leaves empty makes a solve fail with NUMERICAL_FAILURE naming it. An
  * outlier then still gets its nearest partners, and LSH buckets or epsilon-truncation never leave a line
  * empty.

@@ -160,6 +160,25 @@ pub(crate) fn ensure_len<T>(arg: &'static str, values: &[T], len: usize) -> Resu
     }
 }
 
+/// Fails with [`Error::NumericalFailure`] if an entry of a computed `what` is not finite, saying what to
+/// change (`advice`).
+pub(crate) fn ensure_finite_entries(what: &str, values: &[f64], advice: &str) -> Result<()> {
+    match values.iter().enumerate().find(|(_, v)| !v.is_finite()) {
+        Some((index, value)) => Err(Error::NumericalFailure(format!(
+            "entry {index} of {what} is {value}: {advice}"
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// Fails with [`Error::OutOfMemory`] if `bytes` for `what` cannot be reserved now: a cheap test, before
+/// a long computation, of an allocation that comes at its end (the reservation is released at once).
+pub(crate) fn ensure_allocatable(bytes: usize, what: &'static str) -> Result<()> {
+    Vec::<u8>::new()
+        .try_reserve_exact(bytes)
+        .map_err(|_| Error::OutOfMemory { bytes, what })
+}
+
 /// Allocates a zeroed buffer, reporting failure as [`Error::OutOfMemory`] instead of aborting.
 pub(crate) fn try_zeroed<T: Copy + Default>(len: usize, what: &'static str) -> Result<Vec<T>> {
     let bytes = checked_product(what, len, std::mem::size_of::<T>())?;

@@ -227,6 +227,12 @@ impl Weights {
             }
         };
         let mass: f64 = values.iter().sum();
+        if !mass.is_finite() {
+            return Err(Error::invalid(
+                arg,
+                format!("the weights sum to {mass}, beyond the largest double; rescale them"),
+            ));
+        }
         if mass <= 0.0 {
             return Err(Error::ZeroMass { arg });
         }

@@ -11,6 +11,7 @@ pub mod geometry;
 pub mod kernel;
 mod numeric;
 pub mod relaxation;
+mod silent_panic;
 pub mod sinkhorn;
 pub mod threads;
 

@@ -257,7 +257,7 @@ fn plan_operations_work_on_approximate_kernels() {
         assert!(plan.converged(), "{kind:?}");
         let (n, m) = plan.shape();
         let mut p = vec![0.0; n * m];
-        plan.to_dense(&mut p, Layout::RowMajor);
+        plan.to_dense(&mut p, Layout::RowMajor).unwrap();
         // ⟨P, C⟩ from P·Y equals the direct sum over the materialised plan.
         let direct: f64 = (0..n * m)
             .map(|e| {
@@ -273,14 +273,14 @@ fn plan_operations_work_on_approximate_kernels() {
         // P·v and Pᵀ·u against the materialised plan.
         let v: Vec<f64> = (0..m).map(|j| (j as f64).sin()).collect();
         let mut pv = vec![0.0; n];
-        plan.apply(&v, &mut pv);
+        plan.apply(&v, &mut pv).unwrap();
         for (i, row) in p.chunks_exact(m).enumerate() {
             let expected: f64 = row.iter().zip(&v).map(|(p, v)| p * v).sum();
             assert!((pv[i] - expected).abs() < 1e-12, "{kind:?} row {i}");
         }
         let u: Vec<f64> = (0..n).map(|i| (i as f64).cos()).collect();
         let mut ptu = vec![0.0; m];
-        plan.apply_transpose(&u, &mut ptu);
+        plan.apply_transpose(&u, &mut ptu).unwrap();
         for (j, value) in ptu.iter().enumerate() {
             let expected: f64 = (0..n).map(|i| p[i * m + j] * u[i]).sum();
             assert!((value - expected).abs() < 1e-12, "{kind:?} column {j}");

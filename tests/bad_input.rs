@@ -505,13 +505,13 @@ fn approximate_kernels_and_their_options_refuse_bad_input() {
             "cutoff NaN",
             Box::new(|| scalot_nystrom_options_set_inverse(landmarks, 0, f64::NAN)),
             scalot_status::InvalidArgument,
-            "cutoff",
+            "tolerance",
         ),
         (
             "jitter 0",
             Box::new(|| scalot_nystrom_options_set_inverse(landmarks, 1, 0.0)),
             scalot_status::InvalidArgument,
-            "jitter",
+            "tolerance",
         ),
         (
             "NULL Nystrom options",
@@ -569,7 +569,7 @@ fn approximate_kernels_and_their_options_refuse_bad_input() {
                 )
             }),
             scalot_status::InvalidArgument,
-            "clusters",
+            "branching",
         ),
         (
             "0 rounds",

@@ -184,7 +184,7 @@ fn check_balanced_case(case: &Case, json: &common::json::Json) {
         if let Some(reference) = json.get("plan") {
             let (reference, m) = reference.matrix();
             let mut dense = vec![0.0; reference.len()];
-            plan.to_dense(&mut dense, Layout::RowMajor);
+            plan.to_dense(&mut dense, Layout::RowMajor).unwrap();
             let l1: f64 = dense
                 .iter()
                 .zip(&reference)

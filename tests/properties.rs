@@ -55,7 +55,7 @@ fn options(tolerance: f64) -> SinkhornOptions {
 fn dense(plan: &TransportPlan) -> Vec<f64> {
     let (n, m) = plan.shape();
     let mut p = vec![0.0; n * m];
-    plan.to_dense(&mut p, Layout::RowMajor);
+    plan.to_dense(&mut p, Layout::RowMajor).unwrap();
     p
 }
 
@@ -249,14 +249,14 @@ fn plan_products_match_the_dense_plan() {
     let full = dense(&plan);
     let v: Vec<f64> = (0..m).map(|j| (j as f64).sin()).collect();
     let mut pv = vec![0.0; n];
-    plan.apply(&v, &mut pv);
+    plan.apply(&v, &mut pv).unwrap();
     for i in 0..n {
         let expected: f64 = (0..m).map(|j| full[i * m + j] * v[j]).sum();
         assert!((pv[i] - expected).abs() < 1e-14, "row {i}");
     }
     let u: Vec<f64> = (0..n).map(|i| (i as f64).cos()).collect();
     let mut ptu = vec![0.0; m];
-    plan.apply_transpose(&u, &mut ptu);
+    plan.apply_transpose(&u, &mut ptu).unwrap();
     for j in 0..m {
         let expected: f64 = (0..n).map(|i| full[i * m + j] * u[i]).sum();
         assert!((ptu[j] - expected).abs() < 1e-14, "column {j}");

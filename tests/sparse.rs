@@ -55,7 +55,7 @@ fn solved(kernel: Arc<dyn Kernel>) -> TransportPlan {
 fn dense_plan(plan: &TransportPlan) -> Vec<f64> {
     let (n, m) = plan.shape();
     let mut p = vec![0.0; n * m];
-    plan.to_dense(&mut p, Layout::RowMajor);
+    plan.to_dense(&mut p, Layout::RowMajor).unwrap();
     p
 }
 

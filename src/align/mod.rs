@@ -19,7 +19,7 @@ pub use retrieval::{precision_at_1, Retrieval};
 
 use faer::{Mat, MatRef};
 
-use crate::error::{ensure_len, Error, Result};
+use crate::error::{ensure_finite_entries, ensure_len, Error, Result};
 use crate::geometry::{ensure_finite, Layout, PointCloud, Points};
 use crate::kernel::pairs::PairMemory;
 use crate::sinkhorn::{SinkhornOptions, TransportPlan};
@@ -103,6 +103,7 @@ pub fn align(
             &mut memory,
         )?;
         objectives.push(solved.objective);
+        ensure_finite_entries("the objectives", &objectives[step..], "rescale the points")?;
         if step == options.steps {
             return Ok(Alignment {
                 rotation: row_major(r.as_ref()),
@@ -114,7 +115,14 @@ pub fn align(
         let (f, g) = solved.plan.potentials();
         sinkhorn.set_warm_start(f, g)?;
         let learning_rate = options.learning_rate_at(step);
-        r = nearest_orthogonal((&r - learning_rate * &solved.gradient).as_ref())?;
+        let stepped = &r - learning_rate * &solved.gradient;
+        if !stepped.as_ref().is_all_finite() {
+            return Err(Error::NumericalFailure(format!(
+                "the gradient step {} overflows: lower the learning rate or rescale the points",
+                step + 1
+            )));
+        }
+        r = nearest_orthogonal(stepped.as_ref())?;
         let report = AlignProgress {
             step: step + 1,
             objective: solved.objective,

@@ -4,7 +4,9 @@ use std::ffi::{c_int, c_void};
 
 use super::boundary::{ffi_boundary, scalot_status};
 use super::enums::{self, scalot_align_kernel};
-use super::handles::{borrow, borrow_mut, free, input, into_handle, out_param, output, Handle};
+use super::handles::{
+    borrow, borrow_mut, free, input, into_handle, nonzero, out_param, output, Handle,
+};
 use super::kernel::two_clouds;
 use super::nystrom::{scalot_nystrom_options, NystromSettings};
 use super::plan::{expect_len, scalot_plan};
@@ -199,6 +201,7 @@ pub extern "C" fn scalot_align_options_set_initial_rotation(
         let start = if rotation.is_null() {
             Start::Identity
         } else {
+            nonzero("d", d)?;
             let values =
                 unsafe { input(rotation, checked_product("rotation", d, d)?, "rotation") }?;
             let r = PointCloud::new("rotation", values, d, d, layout)?.to_points()?;
@@ -226,6 +229,7 @@ pub extern "C" fn scalot_align_options_set_seed_pairs(
         let start = if source.is_null() && target.is_null() {
             Start::Identity
         } else {
+            nonzero("count", count)?;
             let source = unsafe { input(source, count, "source") }?;
             let target = unsafe { input(target, count, "target") }?;
             Start::SeedPairs(source.iter().copied().zip(target.iter().copied()).collect())
@@ -362,6 +366,7 @@ pub extern "C" fn scalot_retrieval_precision(
         let (xs, ys) = unsafe { two_clouds(x, n, y, m, d, layout) }?;
         let values = unsafe { input(rotation, checked_product("rotation", d, d)?, "rotation") }?;
         let r = PointCloud::new("rotation", values, d, d, layout)?.to_points()?;
+        nonzero("count", count)?;
         let source = unsafe { input(source, count, "source") }?;
         let target = unsafe { input(target, count, "target") }?;
         let pairs: Vec<(usize, usize)> =

@@ -144,17 +144,23 @@ pub(crate) fn conclude(outcome: std::thread::Result<crate::error::Result<()>>) -
     scalot_status::from(&error)
 }
 
-/// Runs an entry point's body with no panic escaping. `ffi_boundary!({ … Ok(()) })` returns a
+/// Runs `body` with panics caught and silent (see `silent_panic`).
+pub(crate) fn catch<R>(body: impl FnOnce() -> R) -> std::thread::Result<R> {
+    let _silenced = crate::silent_panic::Silenced::new();
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(body))
+}
+
+/// Runs an entry point's body with no panic escaping, and none printed. `ffi_boundary!({ … Ok(()) })` returns a
 /// `scalot_status`; `ffi_boundary!(fallback => { … })` returns the body's value, or `fallback` if it
 /// panicked (for the few functions that cannot fail).
 macro_rules! ffi_boundary {
     ($body:block) => {
-        $crate::ffi::boundary::conclude(::std::panic::catch_unwind(::std::panic::AssertUnwindSafe(
+        $crate::ffi::boundary::conclude($crate::ffi::boundary::catch(
             || -> $crate::error::Result<()> { $body },
-        )))
+        ))
     };
     ($fallback:expr => $body:block) => {
-        ::std::panic::catch_unwind(::std::panic::AssertUnwindSafe(|| $body)).unwrap_or($fallback)
+        $crate::ffi::boundary::catch(|| $body).unwrap_or($fallback)
     };
 }
 pub(crate) use ffi_boundary;
@@ -183,6 +189,31 @@ mod tests {
             message.starts_with("panic inside scalot: index out of bounds"),
             "{message}"
         );
+    }
+
+    /// In a child process with the output uncaptured, so that a hook that printed would reach stderr.
+    #[test]
+    fn a_caught_panic_prints_nothing_on_stderr() {
+        if std::env::var_os("SCALOT_PANIC_CHILD").is_some() {
+            assert_eq!(panics_inside(), scalot_status::Panic);
+            return;
+        }
+        let output = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "ffi::boundary::tests::a_caught_panic_prints_nothing_on_stderr",
+                "--nocapture",
+            ])
+            .env("SCALOT_PANIC_CHILD", "1")
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.success() && stdout.contains("1 passed"),
+            "{stdout}"
+        );
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!stderr.contains("panicked"), "{stderr}");
     }
 
     #[test]

@@ -51,6 +51,35 @@ pub(crate) unsafe fn free<H: Handle>(handle: *mut H) {
     }
 }
 
+/// Fails with EMPTY_INPUT, naming `arg`, when a size is 0. Check a count this way before the arrays it
+/// sizes, so that the message names the count rather than an array.
+pub(crate) fn nonzero(arg: &'static str, size: usize) -> Result<()> {
+    if size == 0 {
+        Err(Error::Empty { arg })
+    } else {
+        Ok(())
+    }
+}
+
+/// Checks what every slice over a caller's array needs: a pointer, at least one value, and a byte size
+/// `len · size_of::<T>()` that fits in `isize` (a larger one cannot describe memory the caller owns).
+fn ensure_array<T>(data: *const T, len: usize, arg: &'static str) -> Result<()> {
+    if data.is_null() {
+        return Err(Error::NullPointer { arg });
+    }
+    if len == 0 {
+        return Err(Error::Empty { arg });
+    }
+    let size = std::mem::size_of::<T>();
+    match len.checked_mul(size) {
+        Some(bytes) if isize::try_from(bytes).is_ok() => Ok(()),
+        _ => Err(Error::SizeOverflow {
+            arg,
+            what: format!("{len} values of {size} bytes"),
+        }),
+    }
+}
+
 /// A caller's array of `len` values.
 ///
 /// # Safety
@@ -60,13 +89,10 @@ pub(crate) unsafe fn input<'a, T>(
     len: usize,
     arg: &'static str,
 ) -> Result<&'a [T]> {
-    if data.is_null() {
-        return Err(Error::NullPointer { arg });
-    }
-    if len == 0 {
-        return Err(Error::Empty { arg });
-    }
-    Ok(std::slice::from_raw_parts(data, len))
+    ensure_array(data, len, arg)?;
+    // SAFETY: `data` is not NULL, the caller guarantees `len` initialised values behind it, and their
+    // byte size fits in `isize`.
+    Ok(unsafe { std::slice::from_raw_parts(data, len) })
 }
 
 /// A caller's array that may be NULL (meaning "use the default").
@@ -94,13 +120,10 @@ pub(crate) unsafe fn output<'a, T>(
     len: usize,
     arg: &'static str,
 ) -> Result<&'a mut [T]> {
-    if data.is_null() {
-        return Err(Error::NullPointer { arg });
-    }
-    if len == 0 {
-        return Err(Error::Empty { arg });
-    }
-    Ok(std::slice::from_raw_parts_mut(data, len))
+    ensure_array(data, len, arg)?;
+    // SAFETY: `data` is not NULL, the caller guarantees `len` writable values behind it that nothing
+    // else accesses, and their byte size fits in `isize`.
+    Ok(unsafe { std::slice::from_raw_parts_mut(data, len) })
 }
 
 /// A checked out-parameter. Write it last, so that it is written only on success.

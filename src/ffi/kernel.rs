@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use super::boundary::{ffi_boundary, scalot_status};
 use super::enums::{self, scalot_kernel_kind};
-use super::handles::{borrow, free, input, into_handle, out_param, Handle};
+use super::handles::{borrow, free, input, into_handle, nonzero, out_param, Handle};
 use crate::error::checked_product;
 use crate::geometry::{Layout, PointCloud};
 use crate::kernel::dense::DenseKernel;
@@ -46,15 +46,6 @@ pub struct scalot_kernel_properties {
     /// floor, which a solve raises where a sum is not positive. 0 as built; near 1 means the kernel is
     /// mostly its own error bound (use more landmarks or a larger epsilon). 0 for other kernels.
     pub floor_share: f64,
-}
-
-/// Fails with EMPTY_INPUT, naming `arg`, when a size is 0.
-fn nonzero(arg: &'static str, size: usize) -> crate::Result<()> {
-    if size == 0 {
-        Err(crate::Error::Empty { arg })
-    } else {
-        Ok(())
-    }
 }
 
 /// The caller's point clouds `x` (n x d) and `y` (m x d), both in `layout`, after the size and null checks

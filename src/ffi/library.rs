@@ -45,7 +45,9 @@ pub extern "C" fn scalot_last_error_message() -> *const c_char {
 /// Results do not depend on the number of threads: every parallel sum is split in a fixed way.
 /// Calls already running keep the threads they started with.
 ///
-/// Statuses: OK; INVALID_ARGUMENT if the threads cannot be started.
+/// At most 1024 threads; SCALOT_NUM_THREADS above that is ignored.
+///
+/// Statuses: OK; INVALID_ARGUMENT if `threads` is above 1024 or the threads cannot be started.
 #[no_mangle]
 pub extern "C" fn scalot_set_num_threads(threads: usize) -> scalot_status {
     ffi_boundary!({ threads::set_num_threads(threads) })

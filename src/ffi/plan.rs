@@ -254,7 +254,7 @@ pub extern "C" fn scalot_plan_apply(
         expect_len("n", n, rows, "the plan's rows")?;
         let v = unsafe { input(v, m, "v") }?;
         crate::geometry::ensure_finite("v", v)?;
-        plan.apply(v, unsafe { output(out, n, "out") }?);
+        plan.apply(v, unsafe { output(out, n, "out") }?)?;
         Ok(())
     })
 }
@@ -277,7 +277,7 @@ pub extern "C" fn scalot_plan_apply_transpose(
         expect_len("m", m, cols, "the plan's columns")?;
         let u = unsafe { input(u, n, "u") }?;
         crate::geometry::ensure_finite("u", u)?;
-        plan.apply_transpose(u, unsafe { output(out, m, "out") }?);
+        plan.apply_transpose(u, unsafe { output(out, m, "out") }?)?;
         Ok(())
     })
 }
@@ -357,7 +357,7 @@ pub extern "C" fn scalot_plan_to_dense(
         expect_len("n", n, rows, "the plan's rows")?;
         expect_len("m", m, cols, "the plan's columns")?;
         let out = unsafe { output(out, checked_product("out (n x m)", n, m)?, "out") }?;
-        plan.to_dense(out, layout);
+        plan.to_dense(out, layout)?;
         Ok(())
     })
 }

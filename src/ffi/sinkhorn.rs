@@ -15,7 +15,8 @@ use crate::sinkhorn::{self, EpsilonScaling, Overrelaxation, SinkhornOptions};
 /// Called on the thread that called scalot_sinkhorn_solve, every check interval: `iteration` is the
 /// number of iterations done, `error` the stopping rule's current value. Return 0 to continue, non-zero to
 /// cancel (the solve then returns SCALOT_STATUS_CANCELLED). R uses this for Ctrl-C, Julia for interrupts.
-/// The callback must not free the kernel or options of the running solve.
+/// The callback may call any scalot function, a nested solve included (it runs on threads of its own,
+/// so it works with any thread count); it must not free the kernel or options of the running solve.
 pub type scalot_progress_callback =
     Option<unsafe extern "C" fn(user_data: *mut c_void, iteration: usize, error: f64) -> c_int>;
 

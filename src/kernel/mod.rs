@@ -81,6 +81,12 @@ pub trait Kernel: Send + Sync + Debug {
     /// The kernel with the potentials `f` (length n) and `g` (length m) absorbed.
     fn gibbs(&self, f: &[f64], g: &[f64]) -> Result<Box<dyn Gibbs>>;
 
+    /// Fails with [`crate::Error::OutOfMemory`] now, before any pass over the costs, if the operator a
+    /// solve builds ([`Kernel::gibbs`]) cannot be allocated: a stored dense kernel's n·m entries.
+    fn reserve_operator(&self) -> Result<()> {
+        Ok(())
+    }
+
     /// The same kernel at another ε, where that is cheap (for ε-scaling); `None` otherwise.
     fn with_epsilon(&self, _epsilon: f64) -> Option<Arc<dyn Kernel>> {
         None

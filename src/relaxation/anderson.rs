@@ -48,20 +48,17 @@ impl Anderson {
         let trace: f64 = (0..k).map(|i| normal[i][i]).sum();
         (0..k).for_each(|i| normal[i][i] += REGULARISATION * trace.max(f64::MIN_POSITIVE));
         let rhs: Vec<f64> = df.iter().map(|d| dot(d, &self.residuals[k])).collect();
-        let Some(gamma) = solve_small(normal, rhs) else {
-            self.reset();
-            return self.next_plain();
-        };
         let mut next = self.updates[k].clone();
+        let Some(gamma) = solve_small(normal, rhs) else {
+            // The mixing is singular or not finite: take the plain update, and restart the history.
+            self.reset();
+            return next;
+        };
         for (i, g) in gamma.iter().enumerate() {
             let dg = difference(&self.updates, i);
             next.iter_mut().zip(&dg).for_each(|(n, d)| *n -= g * d);
         }
         next
-    }
-
-    fn next_plain(&self) -> Vec<f64> {
-        self.updates.last().cloned().unwrap_or_default()
     }
 }
 
@@ -91,4 +88,22 @@ fn solve_small(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Option<Vec<f64>> {
         x[row] = (b[row] - tail) / a[row][row];
     }
     x.iter().all(|v| v.is_finite()).then_some(x)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_mixing_that_cannot_be_solved_returns_the_plain_update() {
+        let mut anderson = Anderson::default();
+        let first = anderson.next(&[0.0, 0.0], vec![1.0, 2.0]);
+        assert_eq!(first, [1.0, 2.0]);
+        // Residual differences of f64::MAX make the normal equations overflow to infinity.
+        let update = vec![f64::MAX, -f64::MAX];
+        let next = anderson.next(&first, update.clone());
+        assert_eq!(next, update);
+        // The history restarted: the next step is plain too.
+        assert_eq!(anderson.next(&next, vec![3.0, 4.0]), [3.0, 4.0]);
+    }
 }

@@ -8,7 +8,7 @@ use super::engine::exact::ExactSums;
 use super::engine::Side;
 use super::oriented::{row_weights, DualPoint};
 use super::problem::RrhoProblem;
-use crate::error::{checked_product, Error, Result};
+use crate::error::{checked_product, ensure_finite_entries, Error, Result};
 use crate::numeric::largest::largest_k;
 use crate::threads;
 
@@ -39,6 +39,27 @@ impl RrhoSolution {
             passes,
             converged,
         }
+    }
+
+    /// Refuses a solution whose value, bounds or potentials overflow (coordinates, weights or a floor
+    /// near the largest double), so that no solution a solve returns reports a non-finite value.
+    pub(crate) fn ensure_finite(&self) -> Result<()> {
+        let c = &self.certificate;
+        let summaries = [
+            ("value", self.value()),
+            ("dual value", c.dual_value),
+            ("lower bound", c.lower),
+            ("upper bound", c.upper),
+        ];
+        if let Some((what, value)) = summaries.iter().find(|(_, value)| !value.is_finite()) {
+            return Err(Error::NumericalFailure(format!(
+                "the R_rho solution's {what} is {value}: rescale the points or the weights, or \
+                 lower the floor"
+            )));
+        }
+        let (alpha, beta) = self.potentials();
+        ensure_finite_entries("the potentials", alpha, "rescale the points")?;
+        ensure_finite_entries("the potentials", beta, "rescale the points")
     }
 
     pub fn problem(&self) -> &RrhoProblem {
@@ -143,7 +164,14 @@ impl RrhoSolution {
             row.iter().zip(v).map(|(g, v)| g * v).sum::<f64>()
         });
         out.copy_from_slice(&rows);
-        Ok(())
+        ensure_finite_entries(
+            match side {
+                Side::X => "γ v",
+                Side::Y => "γᵀ u",
+            },
+            out,
+            "rescale the vector",
+        )
     }
 
     /// The `k` largest entries of every row, largest first (ties to the lower column): entry i·k + r is

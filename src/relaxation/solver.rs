@@ -84,13 +84,15 @@ fn run<E: KernelSums>(
             sign_ascent(engine, problem, options, step, start, progress)?
         }
     };
-    Ok(RrhoSolution::new(
+    let solution = RrhoSolution::new(
         Arc::clone(problem),
         outcome.point,
         outcome.assessment,
         outcome.passes,
         outcome.converged,
-    ))
+    );
+    solution.ensure_finite()?;
+    Ok(solution)
 }
 
 fn report(progress: &mut dyn FnMut(Progress) -> bool, pass: usize, error: f64) -> Result<()> {

@@ -739,7 +739,7 @@ fn sampled_certificate(
     let (plan_f, _) = plan.potentials();
     let (plan_rows, plan_columns) = plan.marginals();
     let mut plan_g = vec![0.0; n];
-    plan.apply(b.potentials, &mut plan_g);
+    plan.apply(b.potentials, &mut plan_g)?;
     let sub = Side {
         weights: &a_weights,
         log_weights: a_weights.iter().map(|w| w.ln()).collect(),

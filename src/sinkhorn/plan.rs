@@ -5,7 +5,7 @@ use std::sync::{Arc, OnceLock};
 
 use rayon::prelude::*;
 
-use crate::error::{Error, Result};
+use crate::error::{ensure_finite_entries, Error, Result};
 use crate::geometry::{dot, Cost, Layout, Weights};
 use crate::kernel::{Gibbs, Kernel};
 use crate::numeric::largest::largest_k;
@@ -141,7 +141,7 @@ impl TransportPlan {
             cols.iter_mut().zip(&col_scale).for_each(|(c, s)| *c *= s);
             (rows, cols)
         });
-        Ok(TransportPlan {
+        let plan = TransportPlan {
             kernel,
             gibbs,
             row_scale,
@@ -163,7 +163,25 @@ impl TransportPlan {
             row_marginal,
             col_marginal,
             transport_cost: OnceLock::new(),
-        })
+        };
+        plan.ensure_finite()?;
+        Ok(plan)
+    }
+
+    /// Refuses a plan whose summaries overflow (an ε so small that C/ε leaves the doubles, weights
+    /// near the largest double), so that no plan a solve returns reports a non-finite value.
+    fn ensure_finite(&self) -> Result<()> {
+        let summaries = [
+            ("mass", self.mass()),
+            ("regularised objective", self.regularized_objective()),
+            ("dual objective", self.dual_objective()),
+        ];
+        match summaries.iter().find(|(_, value)| !value.is_finite()) {
+            Some((what, value)) => Err(Error::NumericalFailure(format!(
+                "the plan's {what} is {value}: increase epsilon, or rescale the weights or the costs"
+            ))),
+            None => Ok(()),
+        }
     }
 
     pub fn shape(&self) -> (usize, usize) {
@@ -244,10 +262,14 @@ impl TransportPlan {
     pub fn transport_cost(&self) -> Result<f64> {
         self.transport_cost
             .get_or_init(|| {
-                match threads::run(|| self.gibbs.cost_moment(&self.row_scale, &self.col_scale)) {
-                    Some(cost) => Ok(cost),
-                    None => self.transport_cost_from_projection(),
-                }
+                let cost =
+                    match threads::run(|| self.gibbs.cost_moment(&self.row_scale, &self.col_scale))
+                    {
+                        Some(cost) => cost,
+                        None => self.transport_cost_from_projection()?,
+                    };
+                ensure_finite_entries("the transport cost", &[cost], "rescale the costs")?;
+                Ok(cost)
             })
             .clone()
     }
@@ -312,22 +334,24 @@ impl TransportPlan {
             - self.epsilon() * (self.mass() - self.a.mass() * self.b.mass())
     }
 
-    /// `out = P v` (v of length m, out of length n).
-    pub fn apply(&self, v: &[f64], out: &mut [f64]) {
+    /// `out = P v` (v of length m, out of length n); NumericalFailure if an entry overflows.
+    pub fn apply(&self, v: &[f64], out: &mut [f64]) -> Result<()> {
         let x: Vec<f64> = v.iter().zip(&self.col_scale).map(|(v, s)| v * s).collect();
         threads::run(|| self.gibbs.apply(&x, out));
         out.iter_mut()
             .zip(&self.row_scale)
             .for_each(|(o, s)| *o *= s);
+        ensure_finite_entries("P v", out, "rescale v")
     }
 
-    /// `out = Pᵀ u` (u of length n, out of length m).
-    pub fn apply_transpose(&self, u: &[f64], out: &mut [f64]) {
+    /// `out = Pᵀ u` (u of length n, out of length m); NumericalFailure if an entry overflows.
+    pub fn apply_transpose(&self, u: &[f64], out: &mut [f64]) -> Result<()> {
         let x: Vec<f64> = u.iter().zip(&self.row_scale).map(|(u, s)| u * s).collect();
         threads::run(|| self.gibbs.apply_transpose(&x, out));
         out.iter_mut()
             .zip(&self.col_scale)
             .for_each(|(o, s)| *o *= s);
+        ensure_finite_entries("Pᵀ u", out, "rescale u")
     }
 
     /// `P Y` for the kernel's target points Y, n×d row-major, with d.
@@ -372,7 +396,7 @@ impl TransportPlan {
                 0.0
             }
         });
-        Ok(())
+        ensure_finite_entries("the barycentric projection", out, "rescale the points")
     }
 
     /// The gradient of the regularised objective with respect to the source points (envelope theorem:
@@ -391,11 +415,12 @@ impl TransportPlan {
                 ))
             }
         }
-        Ok(())
+        ensure_finite_entries("the gradient", out, "rescale the points")
     }
 
-    /// Every entry of P into `out` (n×m in `layout`). The caller owns the n·m memory.
-    pub fn to_dense(&self, out: &mut [f64], layout: Layout) {
+    /// Every entry of P into `out` (n×m in `layout`). The caller owns the n·m memory. NumericalFailure if
+    /// an entry overflows (an unbalanced plan whose scalings leave the doubles).
+    pub fn to_dense(&self, out: &mut [f64], layout: Layout) -> Result<()> {
         let (n, m) = self.shape();
         threads::run(|| match layout {
             Layout::RowMajor => out
@@ -413,6 +438,11 @@ impl TransportPlan {
                 }
             }
         });
+        ensure_finite_entries(
+            "the plan",
+            out,
+            "increase epsilon or the marginal relaxation",
+        )
     }
 
     fn plan_row(&self, i: usize, out: &mut [f64]) {

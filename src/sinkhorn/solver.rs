@@ -99,6 +99,7 @@ fn solve_in_pool(
     let kernel = kernel
         .for_marginals(a.as_slice(), b.as_slice(), options.is_balanced())
         .unwrap_or_else(|| Arc::clone(kernel));
+    kernel.reserve_operator()?;
     // A caller's warm start is absorbed as it is; zeros are first brought into range.
     let (mut f, mut g, mut start) = match options.warm_start() {
         Some((f, g)) => {

@@ -176,14 +176,14 @@ static void check_approximate_kernels(void) {
     CHECK(scalot_nystrom_options_set_landmarks(landmarks, 4, SCALOT_LANDMARK_RULE_PIVOTED, 0) == SCALOT_STATUS_OK,
           "pivoted landmarks");
     expect_error(scalot_nystrom_options_set_inverse(landmarks, SCALOT_INVERSE_CHOLESKY, 2.0), SCALOT_STATUS_INVALID_ARGUMENT,
-                 "jitter", "jitter 2");
+                 "tolerance", "jitter 2");
     expect_error(scalot_sparse_options_set_lsh(pairs, 0, 1, 1), SCALOT_STATUS_INVALID_ARGUMENT, "buckets", "0 buckets");
     expect_error(scalot_sparse_options_set_lsh(pairs, 5, 1, 1), SCALOT_STATUS_INVALID_ARGUMENT, "buckets", "odd buckets");
     expect_error(scalot_sparse_options_set_hierarchical_kmeans(pairs, NULL, 2, 1, 1), SCALOT_STATUS_NULL_POINTER, "branching",
                  "NULL branching");
     size_t branching[2] = {2, 0};
     expect_error(scalot_sparse_options_set_hierarchical_kmeans(pairs, branching, 2, 1, 1), SCALOT_STATUS_INVALID_ARGUMENT,
-                 "clusters", "a level of 0 clusters");
+                 "branching", "a level of 0 clusters");
 
     CHECK(scalot_kernel_nystrom_new(FIXTURE_X, FIXTURE_N, FIXTURE_Y, FIXTURE_M, FIXTURE_D, SCALOT_LAYOUT_ROW_MAJOR,
                                     SCALOT_COST_SQ_EUCLIDEAN, FIXTURE_EPS, NULL, &nystrom) == SCALOT_STATUS_OK,

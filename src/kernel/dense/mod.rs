@@ -186,6 +186,15 @@ impl Kernel for DenseKernel {
         })
     }
 
+    fn reserve_operator(&self) -> Result<()> {
+        match self.mode {
+            DenseMode::Online => Ok(()),
+            DenseMode::StoredF64 | DenseMode::StoredF32 => {
+                crate::error::ensure_allocatable(self.operator_bytes(), "the stored dense kernel")
+            }
+        }
+    }
+
     fn with_epsilon(&self, epsilon: f64) -> Option<Arc<dyn Kernel>> {
         Some(Arc::new(DenseKernel {
             source: Arc::clone(&self.source),

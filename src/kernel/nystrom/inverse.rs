@@ -27,16 +27,17 @@ impl Default for StabilisedInverse {
 
 impl StabilisedInverse {
     pub fn validate(&self) -> Result<()> {
-        let (arg, value) = match *self {
-            StabilisedInverse::Eigen { cutoff } => ("cutoff", cutoff),
-            StabilisedInverse::Cholesky { jitter } => ("jitter", jitter),
+        let (what, value) = match *self {
+            StabilisedInverse::Eigen { cutoff } => ("eigenvalue cutoff", cutoff),
+            StabilisedInverse::Cholesky { jitter } => ("Cholesky jitter", jitter),
         };
         if value.is_finite() && value > 0.0 && value < 1.0 {
             Ok(())
         } else {
+            // The C API and the bindings call either one the inverse's tolerance.
             Err(Error::invalid(
-                arg,
-                format!("{value} is not in (0, 1), relative to Â's unit diagonal"),
+                "tolerance",
+                format!("the {what} {value} is not in (0, 1), relative to Â's unit diagonal"),
             ))
         }
     }

@@ -23,6 +23,16 @@ pub struct KMeans {
 }
 
 impl KMeans {
+    /// The argument a message about the clusters names: `clusters` for flat k-means, `branching` for
+    /// hierarchical k-means, as the C setters call them.
+    pub(crate) fn arg(&self) -> &'static str {
+        if self.branching.len() == 1 {
+            "clusters"
+        } else {
+            "branching"
+        }
+    }
+
     /// Flat k-means into `clusters` buckets.
     pub fn flat(clusters: usize, rounds: usize, iterations: usize) -> Self {
         KMeans {

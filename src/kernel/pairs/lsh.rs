@@ -9,11 +9,17 @@ use rayon::prelude::*;
 
 use super::buckets::append_matches;
 use crate::cluster::Joint;
+use crate::error::{checked_product, try_zeroed, Error, Result};
 use crate::geometry::Points;
 use crate::numeric::random::SplitMix64;
 
-/// Points hashed per matrix product.
+/// Points hashed per matrix product, at most.
 const BLOCK: usize = 256;
+/// Projections per matrix product, at most (16 MB of f64), so that a wide band hashes fewer points at once.
+const BLOCK_VALUES: usize = 1 << 21;
+/// Directions per band allowed beyond one per point: a band with more directions than points spreads
+/// them over buckets that stay empty, so the cap only refuses settings that cannot pay off.
+const MIN_DIRECTIONS_CAP: usize = 1 << 16;
 
 /// The angular LSH rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,31 +38,49 @@ impl AngularLsh {
         (self.buckets as u64).checked_pow(u32::try_from(self.hashes).ok()?)
     }
 
-    pub(super) fn rows(&self, x: &Points, y: &Points, seed: u64) -> Vec<Vec<u32>> {
+    /// Each row's kept columns. Refuses a band of more than max(n + m, 2¹⁶) directions
+    /// (buckets/2 · hashes), and reports a direction matrix that does not fit as out of memory.
+    pub(super) fn rows(&self, x: &Points, y: &Points, seed: u64) -> Result<Vec<Vec<u32>>> {
         let joint = Joint::new(x, y);
+        let width = checked_product("buckets", self.buckets / 2, self.hashes)?;
+        let cap = joint.len().max(MIN_DIRECTIONS_CAP);
+        if width > cap {
+            return Err(Error::invalid(
+                "buckets",
+                format!(
+                    "{} buckets and {} hashes make {width} directions per band for {} points; at most \
+                     {cap} (the larger of n + m and 2^16) can give non-empty buckets",
+                    self.buckets,
+                    self.hashes,
+                    joint.len()
+                ),
+            ));
+        }
         let n = x.len();
         let mut rows = vec![Vec::new(); n];
         let mut random = SplitMix64::new(seed);
         for _ in 0..self.bands {
-            let ids = self.band(&joint, &mut random);
+            let ids = self.band(&joint, width, &mut random)?;
             append_matches(&mut rows, &ids[..n], &ids[n..]);
         }
-        rows
+        Ok(rows)
     }
 
-    /// Every joint point's id in one band.
-    fn band(&self, joint: &Joint, random: &mut SplitMix64) -> Vec<u64> {
+    /// Every joint point's id in one band of `width` directions.
+    fn band(&self, joint: &Joint, width: usize, random: &mut SplitMix64) -> Result<Vec<u64>> {
         let d = joint.dim();
         let half = self.buckets / 2;
-        let width = half * self.hashes;
         // Column h·half + k of R is direction k of hash h.
-        let directions: Vec<f64> = (0..d * width).map(|_| random.normal()).collect();
+        let mut directions =
+            try_zeroed::<f64>(checked_product("buckets", d, width)?, "LSH directions")?;
+        directions.iter_mut().for_each(|r| *r = random.normal());
         let directions = MatRef::from_row_major_slice(&directions, d, width);
+        let block_len = (BLOCK_VALUES / width).clamp(1, BLOCK);
         let mut ids = vec![0u64; joint.len()];
-        ids.par_chunks_mut(BLOCK)
+        ids.par_chunks_mut(block_len)
             .enumerate()
             .for_each(|(block, ids)| {
-                let start = block * BLOCK;
+                let start = block * block_len;
                 let mut coordinates = Vec::with_capacity(ids.len() * d);
                 for p in start..start + ids.len() {
                     coordinates.extend_from_slice(joint.point(p));
@@ -90,6 +114,6 @@ impl AngularLsh {
                     });
                 }
             });
-        ids
+        Ok(ids)
     }
 }

@@ -100,13 +100,14 @@ impl PairRule {
                 if kmeans.branching.is_empty() {
                     return Err(Error::invalid("levels", "no level; at least 1 is needed"));
                 }
+                let arg = kmeans.arg();
                 for &clusters in &kmeans.branching {
-                    at_least_one("clusters", clusters, "clusters")?;
+                    at_least_one(arg, clusters, "clusters")?;
                 }
                 at_least_one("rounds", kmeans.rounds, "rounds")?;
                 if kmeans.buckets().is_none() {
                     return Err(Error::invalid(
-                        "clusters",
+                        arg,
                         "the product of the clusters per level exceeds 2^64",
                     ));
                 }
@@ -174,7 +175,7 @@ impl PairRule {
                 let (points, clusters) = (x.len() + y.len(), kmeans.branching[0]);
                 if clusters > points {
                     return Err(Error::invalid(
-                        "clusters",
+                        kmeans.arg(),
                         format!(
                             "{clusters} clusters for {points} points (n + m); at most one per point"
                         ),
@@ -182,7 +183,7 @@ impl PairRule {
                 }
                 kmeans.rows(x, y, seed, memory)
             }
-            PairRule::AngularLsh(lsh) => lsh.rows(x, y, seed),
+            PairRule::AngularLsh(lsh) => lsh.rows(x, y, seed)?,
             PairRule::NearestNeighbours { k } => neighbours::rows(x, y, cost, *k),
             PairRule::Truncation { factor } => truncation::rows(x, y, cost, factor * epsilon),
         })

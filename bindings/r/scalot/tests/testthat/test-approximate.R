@@ -37,11 +37,11 @@ test_that("LCN is closer to dense than Nystrom on the same landmarks", {
 test_that("bad approximate settings are refused with their names", {
     expect_error(nystrom_kernel(x, y, eps = 1, landmarks = 0), "landmarks")
     expect_error(nystrom_kernel(x, y, eps = 1, landmarks = 51), "landmarks.*SCALOT_STATUS_INVALID_ARGUMENT")
-    expect_error(nystrom_kernel(x, y, eps = 1, tolerance = 2), "cutoff.*SCALOT_STATUS_INVALID_ARGUMENT")
+    expect_error(nystrom_kernel(x, y, eps = 1, tolerance = 2), "tolerance.*SCALOT_STATUS_INVALID_ARGUMENT")
     expect_error(sparse_kernel(x, y, eps = 1, rule = "lsh", buckets = 7), "buckets.*INVALID_ARGUMENT")
     expect_error(sparse_kernel(x, y, eps = 1, rule = "lsh", buckets = 0), "buckets.*INVALID_ARGUMENT")
     expect_error(sparse_kernel(x, y, eps = 1, rule = "hierarchical_kmeans", branching = c(2, 0)),
-                 "clusters.*INVALID_ARGUMENT")
+                 "branching.*INVALID_ARGUMENT")
     expect_error(lcn_kernel(x, y, eps = -1), "epsilon.*INVALID_ARGUMENT")
     expect_error(lcn_kernel(x, y, eps = 1, pairs = 3), "pairs_control")
 })
