@@ -995,7 +995,8 @@ scalot_status scalot_plan_marginal_error(const scalot_plan *plan,
  * Writes the transport cost <P, C>. The first call costs one pass over the costs (O(n*m*d)); the value is
  * kept.
  *
- * Statuses: OK; NULL_POINTER; UNSUPPORTED (a kernel that does not know its costs entry by entry).
+ * Statuses: OK; NULL_POINTER; UNSUPPORTED (a kernel that does not know its costs entry by entry);
+ * NUMERICAL_FAILURE (the cost overflows).
  */
 scalot_status scalot_plan_transport_cost(const scalot_plan *plan,
                                          double *out);
@@ -1053,7 +1054,8 @@ scalot_status scalot_plan_marginals(const scalot_plan *plan,
 /**
  * Computes out = P v, for v of length m and out of length n. One pass over the kernel.
  *
- * Statuses: OK; NULL_POINTER; EMPTY_INPUT; DIMENSION_MISMATCH; NON_FINITE (v).
+ * Statuses: OK; NULL_POINTER; EMPTY_INPUT; DIMENSION_MISMATCH; NON_FINITE (v); NUMERICAL_FAILURE (an entry
+ * of P v overflows; `out` is then unspecified).
  */
 scalot_status scalot_plan_apply(const scalot_plan *plan,
                                 const double *v,
@@ -1064,7 +1066,8 @@ scalot_status scalot_plan_apply(const scalot_plan *plan,
 /**
  * Computes out = P^T u, for u of length n and out of length m. One pass over the kernel.
  *
- * Statuses: OK; NULL_POINTER; EMPTY_INPUT; DIMENSION_MISMATCH; NON_FINITE (u).
+ * Statuses: OK; NULL_POINTER; EMPTY_INPUT; DIMENSION_MISMATCH; NON_FINITE (u); NUMERICAL_FAILURE (an entry
+ * of P^T u overflows; `out` is then unspecified).
  */
 scalot_status scalot_plan_apply_transpose(const scalot_plan *plan,
                                           const double *u,
@@ -1077,7 +1080,7 @@ scalot_status scalot_plan_apply_transpose(const scalot_plan *plan,
  * target points Y, as an n x d matrix in `layout` (a scalot_layout). Rows without mass map to 0.
  *
  * Statuses: OK; NULL_POINTER; EMPTY_INPUT; DIMENSION_MISMATCH (n, d); INVALID_ARGUMENT (layout);
- * UNSUPPORTED (a kernel built from a cost matrix has no points).
+ * UNSUPPORTED (a kernel built from a cost matrix has no points); NUMERICAL_FAILURE (an entry overflows).
  */
 scalot_status scalot_plan_barycentric_projection(const scalot_plan *plan,
                                                  double *out,
@@ -1102,7 +1105,8 @@ scalot_status scalot_plan_gradient_x(const scalot_plan *plan,
  * Writes every entry of P into the caller's n x m buffer, in `layout`. The one query that touches n*m
  * memory, and it is the caller's.
  *
- * Statuses: OK; NULL_POINTER; EMPTY_INPUT; DIMENSION_MISMATCH; SIZE_OVERFLOW; INVALID_ARGUMENT (layout).
+ * Statuses: OK; NULL_POINTER; EMPTY_INPUT; DIMENSION_MISMATCH; SIZE_OVERFLOW; INVALID_ARGUMENT (layout);
+ * NUMERICAL_FAILURE (an entry overflows, as an unbalanced plan's can).
  */
 scalot_status scalot_plan_to_dense(const scalot_plan *plan,
                                    double *out,
@@ -1430,9 +1434,11 @@ scalot_status scalot_sinkhorn_options_set_progress_callback(scalot_sinkhorn_opti
  * honours cancellation like Sinkhorn.
  *
  * Statuses: OK; NULL_POINTER (kernel, out); EMPTY_INPUT; DIMENSION_MISMATCH (n, m against the kernel, or a
- * warm start's lengths); NON_FINITE, NEGATIVE_WEIGHT, ZERO_MASS (a, b); MASS_MISMATCH; OUT_OF_MEMORY
- * (a stored kernel's n*m entries); NUMERICAL_FAILURE; CANCELLED; UNSUPPORTED (epsilon-scaling on a kernel
- * that cannot be rebuilt).
+ * warm start's lengths); NON_FINITE, NEGATIVE_WEIGHT, ZERO_MASS (a, b); INVALID_ARGUMENT (weights whose
+ * sum overflows); MASS_MISMATCH; OUT_OF_MEMORY (a stored kernel's n*m entries, refused before any pass
+ * over the costs); NUMERICAL_FAILURE (also a plan whose mass or objectives would overflow, as for an
+ * epsilon so small that C/epsilon leaves the doubles); CANCELLED; UNSUPPORTED (epsilon-scaling on a
+ * kernel that cannot be rebuilt).
  *
  * Thread-safe for distinct options handles; the kernel may be shared. The progress callback runs on the
  * calling thread.
@@ -1589,7 +1595,8 @@ scalot_status scalot_sparse_options_set_backbone(scalot_sparse_options *options,
  * hold the plan's mass: scalot_plan_certify says how far a solve is from the exact one.
  *
  * Statuses: OK; NULL_POINTER (x, y, out); EMPTY_INPUT; SIZE_OVERFLOW; NON_FINITE; INVALID_ARGUMENT
- * (layout, cost, epsilon, clusters above n + m, m above 2^32 - 1); OUT_OF_MEMORY.
+ * (layout, cost, epsilon, clusters above n + m, m above 2^32 - 1, LSH bands of more than
+ * max(n + m, 2^16) directions, buckets/2 * hashes); OUT_OF_MEMORY.
  *
  * Thread-safe.
  */

@@ -148,7 +148,8 @@ pub extern "C" fn scalot_plan_marginal_error(
 /// Writes the transport cost <P, C>. The first call costs one pass over the costs (O(n*m*d)); the value is
 /// kept.
 ///
-/// Statuses: OK; NULL_POINTER; UNSUPPORTED (a kernel that does not know its costs entry by entry).
+/// Statuses: OK; NULL_POINTER; UNSUPPORTED (a kernel that does not know its costs entry by entry);
+/// NUMERICAL_FAILURE (the cost overflows).
 #[no_mangle]
 pub extern "C" fn scalot_plan_transport_cost(
     plan: *const scalot_plan,
@@ -238,7 +239,8 @@ pub extern "C" fn scalot_plan_marginals(
 
 /// Computes out = P v, for v of length m and out of length n. One pass over the kernel.
 ///
-/// Statuses: OK; NULL_POINTER; EMPTY_INPUT; DIMENSION_MISMATCH; NON_FINITE (v).
+/// Statuses: OK; NULL_POINTER; EMPTY_INPUT; DIMENSION_MISMATCH; NON_FINITE (v); NUMERICAL_FAILURE (an entry
+/// of P v overflows; `out` is then unspecified).
 #[no_mangle]
 pub extern "C" fn scalot_plan_apply(
     plan: *const scalot_plan,
@@ -261,7 +263,8 @@ pub extern "C" fn scalot_plan_apply(
 
 /// Computes out = P^T u, for u of length n and out of length m. One pass over the kernel.
 ///
-/// Statuses: OK; NULL_POINTER; EMPTY_INPUT; DIMENSION_MISMATCH; NON_FINITE (u).
+/// Statuses: OK; NULL_POINTER; EMPTY_INPUT; DIMENSION_MISMATCH; NON_FINITE (u); NUMERICAL_FAILURE (an entry
+/// of P^T u overflows; `out` is then unspecified).
 #[no_mangle]
 pub extern "C" fn scalot_plan_apply_transpose(
     plan: *const scalot_plan,
@@ -286,7 +289,7 @@ pub extern "C" fn scalot_plan_apply_transpose(
 /// target points Y, as an n x d matrix in `layout` (a scalot_layout). Rows without mass map to 0.
 ///
 /// Statuses: OK; NULL_POINTER; EMPTY_INPUT; DIMENSION_MISMATCH (n, d); INVALID_ARGUMENT (layout);
-/// UNSUPPORTED (a kernel built from a cost matrix has no points).
+/// UNSUPPORTED (a kernel built from a cost matrix has no points); NUMERICAL_FAILURE (an entry overflows).
 #[no_mangle]
 pub extern "C" fn scalot_plan_barycentric_projection(
     plan: *const scalot_plan,
@@ -341,7 +344,8 @@ fn points_output<'a>(
 /// Writes every entry of P into the caller's n x m buffer, in `layout`. The one query that touches n*m
 /// memory, and it is the caller's.
 ///
-/// Statuses: OK; NULL_POINTER; EMPTY_INPUT; DIMENSION_MISMATCH; SIZE_OVERFLOW; INVALID_ARGUMENT (layout).
+/// Statuses: OK; NULL_POINTER; EMPTY_INPUT; DIMENSION_MISMATCH; SIZE_OVERFLOW; INVALID_ARGUMENT (layout);
+/// NUMERICAL_FAILURE (an entry overflows, as an unbalanced plan's can).
 #[no_mangle]
 pub extern "C" fn scalot_plan_to_dense(
     plan: *const scalot_plan,

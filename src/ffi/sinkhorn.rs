@@ -261,9 +261,11 @@ pub extern "C" fn scalot_sinkhorn_options_set_progress_callback(
 /// honours cancellation like Sinkhorn.
 ///
 /// Statuses: OK; NULL_POINTER (kernel, out); EMPTY_INPUT; DIMENSION_MISMATCH (n, m against the kernel, or a
-/// warm start's lengths); NON_FINITE, NEGATIVE_WEIGHT, ZERO_MASS (a, b); MASS_MISMATCH; OUT_OF_MEMORY
-/// (a stored kernel's n*m entries); NUMERICAL_FAILURE; CANCELLED; UNSUPPORTED (epsilon-scaling on a kernel
-/// that cannot be rebuilt).
+/// warm start's lengths); NON_FINITE, NEGATIVE_WEIGHT, ZERO_MASS (a, b); INVALID_ARGUMENT (weights whose
+/// sum overflows); MASS_MISMATCH; OUT_OF_MEMORY (a stored kernel's n*m entries, refused before any pass
+/// over the costs); NUMERICAL_FAILURE (also a plan whose mass or objectives would overflow, as for an
+/// epsilon so small that C/epsilon leaves the doubles); CANCELLED; UNSUPPORTED (epsilon-scaling on a
+/// kernel that cannot be rebuilt).
 ///
 /// Thread-safe for distinct options handles; the kernel may be shared. The progress callback runs on the
 /// calling thread.

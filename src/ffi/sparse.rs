@@ -270,7 +270,8 @@ pub extern "C" fn scalot_sparse_options_set_backbone(
 /// hold the plan's mass: scalot_plan_certify says how far a solve is from the exact one.
 ///
 /// Statuses: OK; NULL_POINTER (x, y, out); EMPTY_INPUT; SIZE_OVERFLOW; NON_FINITE; INVALID_ARGUMENT
-/// (layout, cost, epsilon, clusters above n + m, m above 2^32 - 1); OUT_OF_MEMORY.
+/// (layout, cost, epsilon, clusters above n + m, m above 2^32 - 1, LSH bands of more than
+/// max(n + m, 2^16) directions, buckets/2 * hashes); OUT_OF_MEMORY.
 ///
 /// Thread-safe.
 #[no_mangle]
