@@ -345,6 +345,12 @@ typedef struct scalot_sparse_options scalot_sparse_options;
  * Called on the thread that called scalot_sinkhorn_solve, every check interval: `iteration` is the
  * number of iterations done, `error` the stopping rule's current value. Return 0 to continue, non-zero to
  * cancel (the solve then returns SCALOT_STATUS_CANCELLED). R uses this for Ctrl-C, Julia for interrupts.
+ *
+ * When no report is due for 250 ms, as during the first log-domain iteration or the build of a stored
+ * kernel, the callback is called again with the last values (0 and +infinity before the first iteration),
+ * and a cancel then stops that pass within a tile of rows. R_rho solves call it so too, and a cancel
+ * then takes effect when the running pass ends.
+ *
  * The callback may call any scalot function, a nested solve included (it runs on threads of its own,
  * so it works with any thread count); it must not free the kernel or options of the running solve.
  */

@@ -179,13 +179,51 @@ pub(crate) fn ensure_allocatable(bytes: usize, what: &'static str) -> Result<()>
         .map_err(|_| Error::OutOfMemory { bytes, what })
 }
 
-/// Allocates a zeroed buffer, reporting failure as [`Error::OutOfMemory`] instead of aborting.
-pub(crate) fn try_zeroed<T: Copy + Default>(len: usize, what: &'static str) -> Result<Vec<T>> {
+/// Element types whose all-zero bytes are the value 0, so that zeroed memory holds valid values.
+pub(crate) trait Zeroed: Copy {}
+
+impl Zeroed for f32 {}
+impl Zeroed for f64 {}
+
+/// Allocates a zeroed buffer, reporting failure as [`Error::OutOfMemory`] instead of aborting. The
+/// memory comes zeroed from the allocator (for large buffers, untouched pages of the operating
+/// system), so no pass writes the zeros: a buffer that is then filled is written once, by its filler.
+pub(crate) fn try_zeroed<T: Zeroed>(len: usize, what: &'static str) -> Result<Vec<T>> {
     let bytes = checked_product(what, len, std::mem::size_of::<T>())?;
-    let mut buffer = Vec::new();
-    buffer
-        .try_reserve_exact(len)
-        .map_err(|_| Error::OutOfMemory { bytes, what })?;
-    buffer.resize(len, T::default());
-    Ok(buffer)
+    if bytes == 0 {
+        return Ok(Vec::new());
+    }
+    let layout = std::alloc::Layout::array::<T>(len).map_err(|_| Error::SizeOverflow {
+        arg: what,
+        what: format!("{len} entries of {} bytes", std::mem::size_of::<T>()),
+    })?;
+    // SAFETY: `layout` has a non-zero size (`bytes` > 0).
+    let pointer = unsafe { std::alloc::alloc_zeroed(layout) }.cast::<T>();
+    if pointer.is_null() {
+        return Err(Error::OutOfMemory { bytes, what });
+    }
+    // SAFETY: `pointer` comes from the global allocator with the layout of `len` values of `T`, which
+    // is the layout a Vec of capacity `len` uses; its `len` values are zero bytes, valid for `Zeroed`.
+    Ok(unsafe { Vec::from_raw_parts(pointer, len, len) })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zeroed_buffers_are_zero_and_refusals_are_statuses() {
+        let buffer = try_zeroed::<f32>(1 << 20, "buffer").unwrap();
+        assert!(buffer.iter().all(|&v| v == 0.0));
+        assert!(try_zeroed::<f64>(0, "buffer").unwrap().is_empty());
+        assert!(matches!(
+            try_zeroed::<f64>(usize::MAX / 4, "buffer"),
+            Err(Error::SizeOverflow { arg: "buffer", .. })
+        ));
+        // 2^60 bytes: representable, and more than any machine can map.
+        assert!(matches!(
+            try_zeroed::<f64>(1 << 57, "buffer"),
+            Err(Error::OutOfMemory { what: "buffer", .. })
+        ));
+    }
 }

@@ -9,9 +9,11 @@
 //! because the pool's threads may all be waiting on the callback (one thread always is, and with one
 //! thread that is the whole pool).
 
-use std::cell::Cell;
-use std::sync::mpsc;
+use std::cell::{Cell, RefCell};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, RwLock};
+use std::time::Duration;
 
 use rayon::{ThreadPool, ThreadPoolBuilder};
 
@@ -27,6 +29,8 @@ thread_local! {
     static IN_CALLBACK: Cell<usize> = const { Cell::new(0) };
     /// Whether this thread belongs to one of scalot's pools.
     static ON_POOL: Cell<bool> = const { Cell::new(false) };
+    /// The stop flag of the call whose work this thread runs (see [`Interrupt`]).
+    static INTERRUPT: RefCell<Option<Arc<AtomicUsize>>> = const { RefCell::new(None) };
 }
 
 fn build(threads: usize) -> Result<Arc<ThreadPool>> {
@@ -125,10 +129,83 @@ fn in_callback<P>(progress: &mut dyn FnMut(P) -> bool, report: P) -> bool {
     progress(report)
 }
 
+/// How long the calling thread waits for a report before it repeats the last one to the callback, so
+/// that a pass longer than this (a first log-domain iteration, a stored operator's build) can still be
+/// cancelled while it runs.
+pub const HEARTBEAT: Duration = Duration::from_millis(250);
+
+/// A cancel request of the call a thread works for, which long passes check between their tiles: a
+/// pass that sees it stops early and returns [`Error::Cancelled`]. Outside a call with a heartbeat it
+/// is never requested.
+#[derive(Clone, Default)]
+pub struct Interrupt(Option<Arc<AtomicUsize>>);
+
+impl Interrupt {
+    /// The interrupt of the call this thread is working for.
+    pub fn current() -> Self {
+        INTERRUPT.with(|interrupt| Interrupt(interrupt.borrow().clone()))
+    }
+
+    /// Whether the caller has asked to stop: a pass checks this between tiles.
+    #[inline]
+    pub fn requested(&self) -> bool {
+        self.0
+            .as_ref()
+            .is_some_and(|flag| flag.load(Ordering::Relaxed) != 0)
+    }
+
+    /// [`Error::Cancelled`] (at the iteration the caller last heard of) if the caller asked to stop.
+    pub fn check(&self) -> Result<()> {
+        match self.0.as_ref().map(|flag| flag.load(Ordering::Relaxed)) {
+            Some(at) if at != 0 => Err(Error::Cancelled { iteration: at - 1 }),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Makes `flag` this thread's [`Interrupt`] until the guard drops.
+fn enter_interrupt(flag: Arc<AtomicUsize>) -> impl Drop {
+    struct Restore(Option<Arc<AtomicUsize>>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            let previous = self.0.take();
+            INTERRUPT.with(|interrupt| *interrupt.borrow_mut() = previous);
+        }
+    }
+    Restore(INTERRUPT.with(|interrupt| interrupt.borrow_mut().replace(flag)))
+}
+
 /// Runs `work` in scalot's pool while the calling thread answers its progress reports with `progress`.
-pub fn run_with_progress<P: Send, R: Send>(
+pub fn run_with_progress<P: Send + Clone, R: Send>(
     work: impl FnOnce(&mut dyn FnMut(P) -> bool) -> R + Send,
     progress: &mut dyn FnMut(P) -> bool,
+) -> R {
+    relay(work, progress, None)
+}
+
+/// As [`run_with_progress`], and while no report arrives for a [`HEARTBEAT`] the calling thread calls
+/// `progress` again with the last report (`first` before any). If it then asks to stop, the work's
+/// [`Interrupt`] is set, at the count `done` gives for that report, and every later report is answered
+/// with a stop.
+pub fn run_with_heartbeat<P: Send + Clone, R: Send>(
+    first: P,
+    done: fn(&P) -> usize,
+    work: impl FnOnce(&mut dyn FnMut(P) -> bool) -> R + Send,
+    progress: &mut dyn FnMut(P) -> bool,
+) -> R {
+    relay(work, progress, Some(Heartbeat { last: first, done }))
+}
+
+/// The report a heartbeat repeats, and how many iterations it stands for.
+struct Heartbeat<P> {
+    last: P,
+    done: fn(&P) -> usize,
+}
+
+fn relay<P: Send + Clone, R: Send>(
+    work: impl FnOnce(&mut dyn FnMut(P) -> bool) -> R + Send,
+    progress: &mut dyn FnMut(P) -> bool,
+    mut heartbeat: Option<Heartbeat<P>>,
 ) -> R {
     enum Message<P, R> {
         Progress(P),
@@ -137,10 +214,21 @@ pub fn run_with_progress<P: Send, R: Send>(
     let Some(pool) = pool_for_call() else {
         return work(&mut |report| in_callback(progress, report));
     };
+    // 0 while the caller lets the work go on; 1 + the iteration at which it asked to stop.
+    let stop = Arc::new(AtomicUsize::new(0));
     let (to_caller, inbox) = mpsc::channel();
     let (to_worker, replies) = mpsc::channel::<bool>();
+    let mut ask = |report: P, done: usize| -> bool {
+        let go = stop.load(Ordering::Relaxed) == 0 && in_callback(progress, report);
+        if !go {
+            let _ = stop.compare_exchange(0, done + 1, Ordering::Relaxed, Ordering::Relaxed);
+        }
+        go
+    };
     pool.in_place_scope(|scope| {
+        let flag = Arc::clone(&stop);
         scope.spawn(move |_| {
+            let _interrupt = enter_interrupt(flag);
             let to_caller_for_reports = to_caller.clone();
             let mut report = |p: P| {
                 to_caller_for_reports.send(Message::Progress(p)).is_ok()
@@ -151,16 +239,92 @@ pub fn run_with_progress<P: Send, R: Send>(
             let _ = to_caller.send(Message::Done(result));
         });
         loop {
-            match inbox.recv() {
+            let message = match &heartbeat {
+                Some(_) => inbox.recv_timeout(HEARTBEAT),
+                None => inbox.recv().map_err(|_| RecvTimeoutError::Disconnected),
+            };
+            match message {
                 Ok(Message::Progress(p)) => {
+                    let done = heartbeat.as_mut().map_or(0, |beat| {
+                        beat.last = p.clone();
+                        (beat.done)(&p)
+                    });
                     // The worker is blocked on this reply; it cannot have gone.
-                    let _ = to_worker.send(in_callback(progress, p));
+                    let _ = to_worker.send(ask(p, done));
                 }
                 Ok(Message::Done(result)) => break Some(result),
+                Err(RecvTimeoutError::Timeout) => {
+                    if let Some(beat) = &heartbeat {
+                        ask(beat.last.clone(), (beat.done)(&beat.last));
+                    }
+                }
                 // The worker panicked; leaving the scope re-raises its panic.
-                Err(_) => break None,
+                Err(RecvTimeoutError::Disconnected) => break None,
             }
         }
     })
     .expect("a worker's panic is re-raised when its scope ends")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Instant;
+
+    /// Work that never reports, and stops only when its interrupt is set.
+    fn until_interrupted(limit: Duration) -> Result<usize> {
+        let interrupt = Interrupt::current();
+        let start = Instant::now();
+        while !interrupt.requested() && start.elapsed() < limit {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        interrupt.check().map(|()| 0)
+    }
+
+    #[test]
+    fn a_heartbeat_lets_the_caller_stop_work_that_does_not_report() {
+        let mut calls = Vec::new();
+        let result = run_with_heartbeat(
+            (7usize, f64::INFINITY),
+            |p: &(usize, f64)| p.0,
+            |_report| until_interrupted(Duration::from_secs(60)),
+            &mut |p| {
+                calls.push(p);
+                false
+            },
+        );
+        assert!(matches!(result, Err(Error::Cancelled { iteration: 7 })));
+        assert_eq!(calls, vec![(7, f64::INFINITY)]);
+    }
+
+    #[test]
+    fn a_heartbeat_repeats_the_last_report_and_later_reports_are_refused() {
+        let mut calls = Vec::new();
+        let result = run_with_heartbeat(
+            0usize,
+            |&p| p,
+            |report| {
+                assert!(report(3));
+                let cancelled = until_interrupted(Duration::from_secs(60));
+                // Once the caller has asked to stop, a report is answered without asking again.
+                assert!(!report(4));
+                cancelled
+            },
+            &mut |p| {
+                calls.push(p);
+                calls.len() == 1
+            },
+        );
+        assert!(matches!(result, Err(Error::Cancelled { iteration: 3 })));
+        assert_eq!(calls, vec![3, 3]);
+    }
+
+    #[test]
+    fn without_a_heartbeat_nothing_is_interrupted() {
+        let result = run_with_progress(
+            |_report: &mut dyn FnMut(usize) -> bool| until_interrupted(HEARTBEAT * 3),
+            &mut |_| false,
+        );
+        assert!(matches!(result, Ok(0)));
+    }
 }

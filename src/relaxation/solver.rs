@@ -25,7 +25,14 @@ pub fn solve_with_progress(
     options: &RrhoOptions,
     progress: &mut dyn FnMut(&Progress) -> bool,
 ) -> Result<RrhoSolution> {
-    threads::run_with_progress(
+    // Before the first pass there is no error to report.
+    let first = Progress {
+        pass: 0,
+        error: f64::INFINITY,
+    };
+    threads::run_with_heartbeat(
+        first,
+        |p| p.pass,
         |report| solve_in_pool(problem, options, report),
         &mut |p: Progress| progress(&p),
     )

@@ -175,7 +175,7 @@ impl Oriented<'_> {
     }
 
     /// `out_i = log Σ_j e^{w_j − C_ij/ε}` for the A-lines `first..`.
-    fn a_lines(&self, epsilon: f64, w: &[f64], first: usize, out: &mut [f64]) {
+    fn a_lines(&self, epsilon: f64, w: &[f64], first: usize, out: &mut [f64]) -> Result<()> {
         if self.transposed {
             log_columns(self.costs, epsilon, w, first, out)
         } else {
@@ -184,7 +184,7 @@ impl Oriented<'_> {
     }
 
     /// `out_j = log Σ_i e^{u_i − C_ij/ε}` for the B-lines `first..`.
-    fn b_lines(&self, epsilon: f64, u: &[f64], first: usize, out: &mut [f64]) {
+    fn b_lines(&self, epsilon: f64, u: &[f64], first: usize, out: &mut [f64]) -> Result<()> {
         if self.transposed {
             log_rows(self.costs, epsilon, u, first, out)
         } else {
@@ -226,12 +226,12 @@ impl Passes<'_, '_> {
         &mut self,
         lines: usize,
         width: usize,
-        mut body: impl FnMut(Range<usize>),
+        mut body: impl FnMut(Range<usize>) -> Result<()>,
     ) -> Result<()> {
         let per_block = (PAIRS_PER_REPORT / width.max(1)).max(1);
         for start in (0..lines).step_by(per_block) {
             let end = (start + per_block).min(lines);
-            body(start..end);
+            body(start..end)?;
             self.done += (end - start) * width;
             if !(self.progress)(self.done as f64 / self.total as f64) {
                 return Err(Error::Cancelled {
@@ -299,6 +299,7 @@ impl Passes<'_, '_> {
                 },
             );
             total.iter_mut().zip(&sums).for_each(|(t, s)| *t += s);
+            Ok(())
         })?;
         Ok(total)
     }
@@ -341,6 +342,7 @@ impl Passes<'_, '_> {
                         }
                     },
                 );
+            Ok(())
         })?;
         Ok(out)
     }

@@ -52,7 +52,9 @@ pub fn solve(
 }
 
 /// Solves; `progress` is called on the calling thread every check interval, and cancels the solve by
-/// returning `false`.
+/// returning `false`. While no report is due for a [`threads::HEARTBEAT`] (a long first pass, a stored
+/// operator's build), it is called again with the last report (iteration 0 and an infinite error before
+/// the first), so that a cancel stops the pass.
 pub fn solve_with_progress(
     kernel: &Arc<dyn Kernel>,
     a: &Weights,
@@ -60,7 +62,15 @@ pub fn solve_with_progress(
     options: &SinkhornOptions,
     progress: &mut dyn FnMut(&Progress) -> bool,
 ) -> Result<TransportPlan> {
-    threads::run_with_progress(
+    // Before the first iteration there is no error to report.
+    let first = Progress {
+        iteration: 0,
+        error: f64::INFINITY,
+        epsilon: kernel.epsilon(),
+    };
+    threads::run_with_heartbeat(
+        first,
+        |p| p.iteration,
         |report| solve_in_pool(kernel, a, b, options, report),
         &mut |p: Progress| progress(&p),
     )

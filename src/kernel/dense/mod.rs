@@ -168,13 +168,11 @@ impl Kernel for DenseKernel {
     }
 
     fn log_apply(&self, v: &[f64], out: &mut [f64]) -> Result<()> {
-        log_domain::log_rows(self.source.costs(), self.epsilon, v, 0, out);
-        Ok(())
+        log_domain::log_rows(self.source.costs(), self.epsilon, v, 0, out)
     }
 
     fn log_apply_transpose(&self, u: &[f64], out: &mut [f64]) -> Result<()> {
-        log_domain::log_columns(self.source.costs(), self.epsilon, u, 0, out);
-        Ok(())
+        log_domain::log_columns(self.source.costs(), self.epsilon, u, 0, out)
     }
 
     fn gibbs(&self, f: &[f64], g: &[f64]) -> Result<Box<dyn Gibbs>> {

@@ -10,13 +10,14 @@ use faer::{Accum, MatMut, MatRef, Par};
 use rayon::prelude::*;
 
 use super::source::CostSource;
-use crate::error::{try_zeroed, Result};
+use crate::error::{try_zeroed, Result, Zeroed};
 use crate::kernel::Gibbs;
 use crate::numeric::exp::exp;
 use crate::numeric::parallel::{min_rows_per_task, sum_over_row_leaves};
+use crate::threads::Interrupt;
 
 /// A storage precision for the absorbed kernel.
-pub(crate) trait Storage: Copy + Default + Send + Sync + 'static {
+pub(crate) trait Storage: Zeroed + Default + Send + Sync + 'static {
     /// Scalings beyond `e^{±threshold}` would lift entries that this type flushed to zero at absorption
     /// time (below ~1e-38 for f32) to within 1e-16 of the row sums, so they are absorbed before that.
     const ABSORPTION_THRESHOLD: f64;
@@ -64,6 +65,7 @@ impl<T: Storage> StoredGibbs<T> {
         let mut values = try_zeroed::<T>(n * m, "the stored dense kernel")?;
         // Tiles of rows, so that the costs come from matrix products.
         const LINES: usize = 64;
+        let interrupt = Interrupt::current();
         values
             .par_chunks_mut(m * LINES)
             .with_min_len(min_rows_per_task(m * LINES))
@@ -71,6 +73,9 @@ impl<T: Storage> StoredGibbs<T> {
             .for_each_init(
                 || vec![0.0; m * LINES],
                 |costs, (group, rows)| {
+                    if interrupt.requested() {
+                        return;
+                    }
                     let first = group * LINES;
                     let count = rows.len() / m;
                     let costs = &mut costs[..rows.len()];
@@ -87,6 +92,7 @@ impl<T: Storage> StoredGibbs<T> {
                     }
                 },
             );
+        interrupt.check()?;
         Ok(StoredGibbs {
             values,
             n,
