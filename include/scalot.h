@@ -389,7 +389,7 @@ typedef struct {
    */
   double upper;
   /**
-   * (upper - lower) / |upper|.
+   * (upper - lower) / max(|upper|, |lower|), 0 when both are 0.
    */
   double relative_gap;
   /**
@@ -581,7 +581,7 @@ scalot_status scalot_align_options_set_initial_rotation(scalot_align_options *op
  * Starts from the Procrustes fit on `count` known pairs (source[k], target[k]) of x and y indices
  * (copied; checked against the points at alignment time). NULL for both restores the identity.
  *
- * Statuses: OK; NULL_POINTER (options, or one of source and target); EMPTY_INPUT.
+ * Statuses: OK; NULL_POINTER (options, or one of source and target); EMPTY_INPUT; SIZE_OVERFLOW (count).
  */
 scalot_status scalot_align_options_set_seed_pairs(scalot_align_options *options,
                                                   const size_t *source,
@@ -1227,7 +1227,8 @@ scalot_status scalot_rrho_options_set_method(scalot_rrho_options *options, int m
  * Starts from the potentials `alpha` (length n) and `beta` (length m) of an earlier solution, copied.
  * Both NULL clears the warm start. The lengths are checked against the problem at solve time.
  *
- * Statuses: OK; NULL_POINTER (options, or one of alpha and beta); EMPTY_INPUT; NON_FINITE.
+ * Statuses: OK; NULL_POINTER (options, or one of alpha and beta); EMPTY_INPUT; SIZE_OVERFLOW (n, m);
+ * NON_FINITE.
  */
 scalot_status scalot_rrho_options_set_warm_start(scalot_rrho_options *options,
                                                  const double *alpha,
@@ -1408,7 +1409,7 @@ scalot_status scalot_sinkhorn_options_set_overrelaxation(scalot_sinkhorn_options
  * which are copied. Both NULL clears the warm start. The lengths are checked against the kernel at solve
  * time.
  *
- * Statuses: OK; NULL_POINTER (options, or one of f and g); EMPTY_INPUT; NON_FINITE.
+ * Statuses: OK; NULL_POINTER (options, or one of f and g); EMPTY_INPUT; SIZE_OVERFLOW (n, m); NON_FINITE.
  */
 scalot_status scalot_sinkhorn_options_set_warm_start(scalot_sinkhorn_options *options,
                                                      const double *f,
@@ -1483,8 +1484,8 @@ void scalot_sparse_options_free(scalot_sparse_options *options);
  * and OR-ed. Each round costs O((n + m) * clusters * d) per iteration; nnz is about n * m / clusters per
  * round on balanced clusters.
  *
- * Statuses: OK; NULL_POINTER; INVALID_ARGUMENT (clusters or rounds is 0; clusters above n + m is refused
- * when the kernel is built).
+ * Statuses: OK; NULL_POINTER; INVALID_ARGUMENT (clusters or rounds is 0; rounds above 256; clusters
+ * above n + m is refused when the kernel is built).
  */
 scalot_status scalot_sparse_options_set_kmeans(scalot_sparse_options *options,
                                                size_t clusters,
@@ -1501,9 +1502,9 @@ scalot_status scalot_sparse_options_set_kmeans(scalot_sparse_options *options,
  *
  * `branching` is read during the call and not kept.
  *
- * Statuses: OK; NULL_POINTER (options, branching); INVALID_ARGUMENT (levels, rounds or an entry of
- * branching is 0; the product of branching exceeds 2^64; an entry above n + m is refused when the
- * kernel is built).
+ * Statuses: OK; NULL_POINTER (options, branching); SIZE_OVERFLOW (levels); INVALID_ARGUMENT (levels,
+ * rounds or an entry of branching is 0; rounds above 256; the product of branching exceeds 2^64; an
+ * entry above n + m is refused when the kernel is built).
  */
 scalot_status scalot_sparse_options_set_hierarchical_kmeans(scalot_sparse_options *options,
                                                             const size_t *branching,
@@ -1519,8 +1520,8 @@ scalot_status scalot_sparse_options_set_hierarchical_kmeans(scalot_sparse_option
  * O((n + m) * d * buckets/2 * hashes * bands). The LCN paper's Sparse Sinkhorn uses 130 buckets,
  * 2 hashes, 16 bands.
  *
- * Statuses: OK; NULL_POINTER; INVALID_ARGUMENT (buckets odd or below 2; hashes or bands 0;
- * buckets^hashes above 2^64).
+ * Statuses: OK; NULL_POINTER; INVALID_ARGUMENT (buckets odd or below 2; hashes or bands 0; bands
+ * above 256; buckets^hashes above 2^64).
  */
 scalot_status scalot_sparse_options_set_lsh(scalot_sparse_options *options,
                                             size_t buckets,

@@ -108,10 +108,15 @@ fn pool_for_call() -> Option<Arc<ThreadPool>> {
     }
 }
 
-/// Runs `work` in scalot's pool and waits for it.
+/// Runs `work` in scalot's pool and waits for it. In the pool it is a call of its own, with no
+/// [`Interrupt`] (the thread that runs it may be working for another call, whose interrupt is not this
+/// one's); run in place, it is part of the call it was made from, and keeps that call's interrupt.
 pub fn run<R: Send>(work: impl FnOnce() -> R + Send) -> R {
     match pool_for_call() {
-        Some(pool) => pool.install(work),
+        Some(pool) => pool.install(|| {
+            let _interrupt = enter_interrupt(None);
+            work()
+        }),
         None => work(),
     }
 }
@@ -164,7 +169,7 @@ impl Interrupt {
 }
 
 /// Makes `flag` this thread's [`Interrupt`] until the guard drops.
-fn enter_interrupt(flag: Arc<AtomicUsize>) -> impl Drop {
+fn enter_interrupt(flag: Option<Arc<AtomicUsize>>) -> impl Drop {
     struct Restore(Option<Arc<AtomicUsize>>);
     impl Drop for Restore {
         fn drop(&mut self) {
@@ -172,7 +177,7 @@ fn enter_interrupt(flag: Arc<AtomicUsize>) -> impl Drop {
             INTERRUPT.with(|interrupt| *interrupt.borrow_mut() = previous);
         }
     }
-    Restore(INTERRUPT.with(|interrupt| interrupt.borrow_mut().replace(flag)))
+    Restore(INTERRUPT.with(|interrupt| std::mem::replace(&mut *interrupt.borrow_mut(), flag)))
 }
 
 /// Runs `work` in scalot's pool while the calling thread answers its progress reports with `progress`.
@@ -228,7 +233,7 @@ fn relay<P: Send + Clone, R: Send>(
     pool.in_place_scope(|scope| {
         let flag = Arc::clone(&stop);
         scope.spawn(move |_| {
-            let _interrupt = enter_interrupt(flag);
+            let _interrupt = enter_interrupt(Some(flag));
             let to_caller_for_reports = to_caller.clone();
             let mut report = |p: P| {
                 to_caller_for_reports.send(Message::Progress(p)).is_ok()

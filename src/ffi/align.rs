@@ -103,7 +103,9 @@ pub extern "C" fn scalot_align_options_set_kernel(
 ) -> scalot_status {
     ffi_boundary!({
         let kernel = match enums::align_kernel(kernel)? {
-            scalot_align_kernel::Dense => AlignKernel::Dense(enums::dense_mode(dense_mode)?),
+            scalot_align_kernel::Dense => {
+                AlignKernel::Dense(enums::dense_mode(dense_mode, "dense_mode")?)
+            }
             scalot_align_kernel::Sparse => AlignKernel::Sparse(unsafe {
                 SparseOptions::or_default(pairs, AlignKernel::paper_sparse_pairs)
             }?),
@@ -217,7 +219,7 @@ pub extern "C" fn scalot_align_options_set_initial_rotation(
 /// Starts from the Procrustes fit on `count` known pairs (source[k], target[k]) of x and y indices
 /// (copied; checked against the points at alignment time). NULL for both restores the identity.
 ///
-/// Statuses: OK; NULL_POINTER (options, or one of source and target); EMPTY_INPUT.
+/// Statuses: OK; NULL_POINTER (options, or one of source and target); EMPTY_INPUT; SIZE_OVERFLOW (count).
 #[no_mangle]
 pub extern "C" fn scalot_align_options_set_seed_pairs(
     options: *mut scalot_align_options,

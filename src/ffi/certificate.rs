@@ -33,7 +33,7 @@ pub struct scalot_certificate {
     /// An upper bound: the exact objective of a plan feasible for the problem (the plan's potentials on
     /// the exact kernel, rounded onto exact marginals).
     pub upper: f64,
-    /// (upper - lower) / |upper|.
+    /// (upper - lower) / max(|upper|, |lower|), 0 when both are 0.
     pub relative_gap: f64,
     /// <P, C> of that feasible plan.
     pub transport_cost: f64,

@@ -136,13 +136,13 @@ pub(crate) fn cost(value: c_int) -> Result<Cost> {
     }
 }
 
-pub(crate) fn dense_mode(value: c_int) -> Result<DenseMode> {
+pub(crate) fn dense_mode(value: c_int, arg: &'static str) -> Result<DenseMode> {
     match value {
         0 => Ok(DenseMode::StoredF64),
         1 => Ok(DenseMode::StoredF32),
         2 => Ok(DenseMode::Online),
         other => Err(Error::invalid(
-            "mode",
+            arg,
             format!("{other} is not a scalot_dense_mode (0, 1 or 2)"),
         )),
     }

@@ -103,7 +103,7 @@ pub extern "C" fn scalot_kernel_dense_new(
         let out = unsafe { out_param(out, "out") }?;
         let layout = enums::layout(layout, "layout")?;
         let cost = enums::cost(cost)?;
-        let mode = enums::dense_mode(mode)?;
+        let mode = enums::dense_mode(mode, "mode")?;
         let (x, y) = unsafe { two_clouds(x, n, y, m, d, layout) }?;
         let kernel: Arc<dyn Kernel> =
             Arc::new(DenseKernel::from_points(&x, &y, cost, epsilon, mode)?);
@@ -131,7 +131,7 @@ pub extern "C" fn scalot_kernel_dense_from_cost(
     ffi_boundary!({
         let out = unsafe { out_param(out, "out") }?;
         let layout = enums::layout(layout, "layout")?;
-        let mode = enums::dense_mode(mode)?;
+        let mode = enums::dense_mode(mode, "mode")?;
         nonzero("n", n)?;
         nonzero("m", m)?;
         let costs = unsafe { input(cost, checked_product("cost (n x m)", n, m)?, "cost") }?;

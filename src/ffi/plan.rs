@@ -209,8 +209,11 @@ pub extern "C" fn scalot_plan_potentials(
         let (pf, pg) = plan.potentials();
         expect_len("n", n, pf.len(), "the plan's rows")?;
         expect_len("m", m, pg.len(), "the plan's columns")?;
-        unsafe { output(f, n, "f") }?.copy_from_slice(pf);
-        unsafe { output(g, m, "g") }?.copy_from_slice(pg);
+        // Both checked before either is written: a failed call writes nothing.
+        let f = unsafe { output(f, n, "f") }?;
+        let g = unsafe { output(g, m, "g") }?;
+        f.copy_from_slice(pf);
+        g.copy_from_slice(pg);
         Ok(())
     })
 }
@@ -231,8 +234,11 @@ pub extern "C" fn scalot_plan_marginals(
         let (pr, pc) = plan.marginals();
         expect_len("n", n, pr.len(), "the plan's rows")?;
         expect_len("m", m, pc.len(), "the plan's columns")?;
-        unsafe { output(rows, n, "rows") }?.copy_from_slice(pr);
-        unsafe { output(cols, m, "cols") }?.copy_from_slice(pc);
+        // Both checked before either is written: a failed call writes nothing.
+        let rows = unsafe { output(rows, n, "rows") }?;
+        let cols = unsafe { output(cols, m, "cols") }?;
+        rows.copy_from_slice(pr);
+        cols.copy_from_slice(pc);
         Ok(())
     })
 }

@@ -220,7 +220,8 @@ pub extern "C" fn scalot_rrho_options_set_method(
 /// Starts from the potentials `alpha` (length n) and `beta` (length m) of an earlier solution, copied.
 /// Both NULL clears the warm start. The lengths are checked against the problem at solve time.
 ///
-/// Statuses: OK; NULL_POINTER (options, or one of alpha and beta); EMPTY_INPUT; NON_FINITE.
+/// Statuses: OK; NULL_POINTER (options, or one of alpha and beta); EMPTY_INPUT; SIZE_OVERFLOW (n, m);
+/// NON_FINITE.
 #[no_mangle]
 pub extern "C" fn scalot_rrho_options_set_warm_start(
     options: *mut scalot_rrho_options,
@@ -346,8 +347,11 @@ pub extern "C" fn scalot_rrho_solution_potentials(
         let (a, b) = solution.potentials();
         expect_len("n", n, a.len(), "the problem's x points")?;
         expect_len("m", m, b.len(), "the problem's y points")?;
-        unsafe { output(alpha, n, "alpha") }?.copy_from_slice(a);
-        unsafe { output(beta, m, "beta") }?.copy_from_slice(b);
+        // Both checked before either is written: a failed call writes nothing.
+        let alpha = unsafe { output(alpha, n, "alpha") }?;
+        let beta = unsafe { output(beta, m, "beta") }?;
+        alpha.copy_from_slice(a);
+        beta.copy_from_slice(b);
         Ok(())
     })
 }

@@ -215,7 +215,7 @@ pub extern "C" fn scalot_sinkhorn_options_set_overrelaxation(
 /// which are copied. Both NULL clears the warm start. The lengths are checked against the kernel at solve
 /// time.
 ///
-/// Statuses: OK; NULL_POINTER (options, or one of f and g); EMPTY_INPUT; NON_FINITE.
+/// Statuses: OK; NULL_POINTER (options, or one of f and g); EMPTY_INPUT; SIZE_OVERFLOW (n, m); NON_FINITE.
 #[no_mangle]
 pub extern "C" fn scalot_sinkhorn_options_set_warm_start(
     options: *mut scalot_sinkhorn_options,

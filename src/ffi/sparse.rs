@@ -91,8 +91,8 @@ fn set_rule(options: *mut scalot_sparse_options, rule: PairRule) -> crate::Resul
 /// and OR-ed. Each round costs O((n + m) * clusters * d) per iteration; nnz is about n * m / clusters per
 /// round on balanced clusters.
 ///
-/// Statuses: OK; NULL_POINTER; INVALID_ARGUMENT (clusters or rounds is 0; clusters above n + m is refused
-/// when the kernel is built).
+/// Statuses: OK; NULL_POINTER; INVALID_ARGUMENT (clusters or rounds is 0; rounds above 256; clusters
+/// above n + m is refused when the kernel is built).
 #[no_mangle]
 pub extern "C" fn scalot_sparse_options_set_kmeans(
     options: *mut scalot_sparse_options,
@@ -117,9 +117,9 @@ pub extern "C" fn scalot_sparse_options_set_kmeans(
 ///
 /// `branching` is read during the call and not kept.
 ///
-/// Statuses: OK; NULL_POINTER (options, branching); INVALID_ARGUMENT (levels, rounds or an entry of
-/// branching is 0; the product of branching exceeds 2^64; an entry above n + m is refused when the
-/// kernel is built).
+/// Statuses: OK; NULL_POINTER (options, branching); SIZE_OVERFLOW (levels); INVALID_ARGUMENT (levels,
+/// rounds or an entry of branching is 0; rounds above 256; the product of branching exceeds 2^64; an
+/// entry above n + m is refused when the kernel is built).
 #[no_mangle]
 pub extern "C" fn scalot_sparse_options_set_hierarchical_kmeans(
     options: *mut scalot_sparse_options,
@@ -151,8 +151,8 @@ pub extern "C" fn scalot_sparse_options_set_hierarchical_kmeans(
 /// O((n + m) * d * buckets/2 * hashes * bands). The LCN paper's Sparse Sinkhorn uses 130 buckets,
 /// 2 hashes, 16 bands.
 ///
-/// Statuses: OK; NULL_POINTER; INVALID_ARGUMENT (buckets odd or below 2; hashes or bands 0;
-/// buckets^hashes above 2^64).
+/// Statuses: OK; NULL_POINTER; INVALID_ARGUMENT (buckets odd or below 2; hashes or bands 0; bands
+/// above 256; buckets^hashes above 2^64).
 #[no_mangle]
 pub extern "C" fn scalot_sparse_options_set_lsh(
     options: *mut scalot_sparse_options,

@@ -102,7 +102,15 @@ fn run<E: KernelSums>(
     Ok(solution)
 }
 
+/// Reports a pass, unless its error is not finite: the potentials have then left the doubles, and the
+/// solve fails rather than tell the caller a NaN.
 fn report(progress: &mut dyn FnMut(Progress) -> bool, pass: usize, error: f64) -> Result<()> {
+    if !error.is_finite() {
+        return Err(Error::NumericalFailure(format!(
+            "the marginal error after pass {pass} is not finite ({error}): the potentials left the range \
+             of doubles; rescale the points, or raise the floor"
+        )));
+    }
     if progress(Progress { pass, error }) {
         Ok(())
     } else {

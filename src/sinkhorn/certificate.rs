@@ -80,10 +80,16 @@ pub struct Certificate {
 }
 
 impl Certificate {
-    /// (upper − lower) / |upper|: how far, relatively, the solve's potentials are from optimal for the
-    /// exact problem.
+    /// (upper − lower) / max(|upper|, |lower|), and 0 when both ends are 0: how far, relatively, the
+    /// solve's potentials are from optimal for the exact problem. It is finite, at most 2 in magnitude.
     pub fn relative_gap(&self) -> f64 {
-        (self.upper - self.lower) / self.upper.abs().max(f64::MIN_POSITIVE)
+        let scale = self.upper.abs().max(self.lower.abs());
+        if scale == 0.0 {
+            0.0
+        } else {
+            // Each end divided first, so that the difference cannot overflow.
+            self.upper / scale - self.lower / scale
+        }
     }
 }
 
@@ -690,15 +696,24 @@ fn estimate(total: usize, control_sum: f64, differences: &[f64]) -> (f64, f64) {
     let s = differences.len() as f64;
     let scale = total as f64 / s;
     let mean = differences.iter().sum::<f64>() / s;
-    let variance = if differences.len() > 1 {
-        differences.iter().map(|d| (d - mean).powi(2)).sum::<f64>() / (s - 1.0)
+    // The deviations are scaled by the largest, so that their squares cannot overflow.
+    let largest = differences
+        .iter()
+        .map(|d| (d - mean).abs())
+        .fold(0.0, f64::max);
+    let scaled_variance = if differences.len() > 1 && largest > 0.0 {
+        differences
+            .iter()
+            .map(|d| ((d - mean) / largest).powi(2))
+            .sum::<f64>()
+            / (s - 1.0)
     } else {
         0.0
     };
     let correction = (1.0 - s / total as f64).max(0.0);
     (
         control_sum + scale * s * mean,
-        total as f64 * (variance / s * correction).sqrt(),
+        total as f64 * largest * (scaled_variance / s * correction).sqrt(),
     )
 }
 
@@ -795,7 +810,10 @@ fn sampled_certificate(
     );
     let upper = upper_rows + b.penalty(&columns);
     let (transport_cost, _) = estimate(n, 0.0, &cost);
-    ensure_finite(&[lower, upper, transport_cost], "the certificate")?;
+    ensure_finite(
+        &[lower, upper, transport_cost, lower_error, upper_error],
+        "the certificate",
+    )?;
     Ok(Certificate {
         lower,
         upper,

@@ -81,6 +81,23 @@ pub enum PairRule {
     Truncation { factor: f64 },
 }
 
+/// The most k-means rounds or LSH bands a rule may OR: each adds at most one bucket's pairs per point,
+/// at the cost of a whole clustering or hashing of X ∪ Y, and no build can be cancelled. Past a few
+/// dozen, a k-NN or dense kernel keeps the same pairs for less.
+pub const MAX_REPEATS: usize = 256;
+
+/// Refuses 0, or more than [`MAX_REPEATS`], k-means rounds or LSH bands.
+fn repeats(arg: &'static str, value: usize) -> Result<()> {
+    at_least_one(arg, value, arg)?;
+    if value > MAX_REPEATS {
+        return Err(Error::invalid(
+            arg,
+            format!("{value} {arg}; at most {MAX_REPEATS}, each a whole pass over the points"),
+        ));
+    }
+    Ok(())
+}
+
 fn at_least_one(arg: &'static str, value: usize, what: &str) -> Result<()> {
     if value == 0 {
         Err(Error::invalid(
@@ -104,7 +121,7 @@ impl PairRule {
                 for &clusters in &kmeans.branching {
                     at_least_one(arg, clusters, "clusters")?;
                 }
-                at_least_one("rounds", kmeans.rounds, "rounds")?;
+                repeats("rounds", kmeans.rounds)?;
                 if kmeans.buckets().is_none() {
                     return Err(Error::invalid(
                         arg,
@@ -124,7 +141,7 @@ impl PairRule {
                     ));
                 }
                 at_least_one("hashes", lsh.hashes, "hashes")?;
-                at_least_one("bands", lsh.bands, "bands")?;
+                repeats("bands", lsh.bands)?;
                 if lsh.band_ids().is_none() {
                     return Err(Error::invalid(
                         "hashes",
