@@ -6,7 +6,7 @@ INCDIR  ?= $(PREFIX)/include
 CARGO   ?= cargo
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
 
-.PHONY: build demo check lint test header install julia r clean
+.PHONY: build demo check lint test header install julia r fuzz asan clean
 
 build:
 	$(CARGO) build --release
@@ -26,11 +26,23 @@ test:
 	$(CARGO) build
 	$(CARGO) test
 
-# Everything: formatting and lints, the Rust, C, C++ and valgrind tests, the Julia binding's static check,
-# an installed-copy build, and the R package (installing R from Debian when it is missing).
+# Everything: formatting and lints, the Rust, C, C++ and valgrind tests (with the replay of every saved
+# fuzz input), the Julia binding's static check, an installed-copy build, the R package (installing R
+# from Debian when it is missing), the C and C++ tests under ASan and UBSan, and a fuzz smoke run.
 check: lint test
 	tests/install.sh
 	tests/r.sh
+	tests/asan.sh
+	tests/fuzz.sh 20
+
+# libFuzzer on every target of fuzz/ for FUZZ_SECONDS each (nightly; installs cargo-fuzz if missing).
+FUZZ_SECONDS ?= 600
+fuzz:
+	tests/fuzz.sh $(FUZZ_SECONDS)
+
+# The C and C++ tests with -fsanitize=address,undefined, against a library built with ASan on nightly.
+asan:
+	tests/asan.sh
 
 # The R package alone: R CMD build and R CMD check against a staged install of the static library.
 r:
