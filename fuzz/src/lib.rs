@@ -587,25 +587,41 @@ fn query_plan(input: &mut Input, plan: *mut scalot_plan, (n, m): (usize, usize),
                     finite("scalot_plan_to_dense", &out);
                 }
             }
-            4 => {
-                let k = input.count(4);
-                let len = n * k.min(4);
-                let (mut rows, mut cols, mut values) = (vec![0; len], vec![0; len], vec![0.0; len]);
-                let status = scalot_plan_top_k(
-                    plan,
-                    k,
-                    rows.as_mut_ptr(),
-                    cols.as_mut_ptr(),
-                    values.as_mut_ptr(),
-                    len,
-                );
-                if checked("scalot_plan_top_k", status) {
-                    finite("scalot_plan_top_k", &values);
-                    assert!(rows.iter().all(|&i| i < n) && cols.iter().all(|&j| j < m));
-                }
-            }
+            4 => top_k(
+                input,
+                "scalot_plan_top_k",
+                (n, m),
+                |k, rows, cols, values, len| scalot_plan_top_k(plan, k, rows, cols, values, len),
+            ),
             _ => certify(input, plan),
         }
+    }
+}
+
+/// A top-k query with a decoded k (its buffers hold min(k, 4) entries a row, or k overflows): OK values
+/// are finite and index the plan.
+fn top_k(
+    input: &mut Input,
+    call: &str,
+    (n, m): (usize, usize),
+    query: impl FnOnce(usize, *mut usize, *mut usize, *mut f64, usize) -> scalot_status,
+) {
+    let k = input.count(4);
+    let len = n * k.min(4);
+    let (mut rows, mut cols, mut values) = (vec![0; len], vec![0; len], vec![0.0; len]);
+    let status = query(
+        k,
+        rows.as_mut_ptr(),
+        cols.as_mut_ptr(),
+        values.as_mut_ptr(),
+        len,
+    );
+    if checked(call, status) {
+        finite(call, &values);
+        assert!(
+            rows.iter().all(|&i| i < n) && cols.iter().all(|&j| j < m),
+            "{call} returned an index out of range"
+        );
     }
 }
 
@@ -812,20 +828,14 @@ fn query_rrho(input: &mut Input, solution: *const scalot_rrho_solution, (n, m): 
     if checked("scalot_rrho_solution_apply_transpose", status) && u.iter().all(|u| u.is_finite()) {
         finite("scalot_rrho_solution_apply_transpose", &beta);
     }
-    let k = input.count(3);
-    let len = n * k.min(3);
-    let (mut rows, mut cols, mut values) = (vec![0; len], vec![0; len], vec![0.0; len]);
-    let status = scalot_rrho_solution_top_k(
-        solution,
-        k,
-        rows.as_mut_ptr(),
-        cols.as_mut_ptr(),
-        values.as_mut_ptr(),
-        len,
+    top_k(
+        input,
+        "scalot_rrho_solution_top_k",
+        (n, m),
+        |k, rows, cols, values, len| {
+            scalot_rrho_solution_top_k(solution, k, rows, cols, values, len)
+        },
     );
-    if checked("scalot_rrho_solution_top_k", status) {
-        finite("scalot_rrho_solution_top_k", &values);
-    }
 }
 
 /// Wasserstein–Procrustes alignment with decoded options, then retrieval precision.
