@@ -180,10 +180,16 @@ pub(crate) fn ensure_allocatable(bytes: usize, what: &'static str) -> Result<()>
 }
 
 /// Element types whose all-zero bytes are the value 0, so that zeroed memory holds valid values.
-pub(crate) trait Zeroed: Copy {}
+///
+/// # Safety
+///
+/// An implementing type must be valid with every byte zero, and not zero-sized.
+pub(crate) unsafe trait Zeroed: Copy {}
 
-impl Zeroed for f32 {}
-impl Zeroed for f64 {}
+// SAFETY: 0.0 is all zero bytes, and the types are 4 and 8 bytes.
+unsafe impl Zeroed for f32 {}
+// SAFETY: as for f32.
+unsafe impl Zeroed for f64 {}
 
 /// Allocates a zeroed buffer, reporting failure as [`Error::OutOfMemory`] instead of aborting. The
 /// memory comes zeroed from the allocator (for large buffers, untouched pages of the operating
@@ -203,7 +209,8 @@ pub(crate) fn try_zeroed<T: Zeroed>(len: usize, what: &'static str) -> Result<Ve
         return Err(Error::OutOfMemory { bytes, what });
     }
     // SAFETY: `pointer` comes from the global allocator with the layout of `len` values of `T`, which
-    // is the layout a Vec of capacity `len` uses; its `len` values are zero bytes, valid for `Zeroed`.
+    // is the layout a Vec of capacity `len` uses; its `len` values are zero bytes, valid for `Zeroed`
+    // (whose types are not zero-sized, so `bytes` = 0 means `len` = 0).
     Ok(unsafe { Vec::from_raw_parts(pointer, len, len) })
 }
 

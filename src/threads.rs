@@ -192,13 +192,24 @@ pub fn run_with_progress<P: Send + Clone, R: Send>(
 /// `progress` again with the last report (`first` before any). If it then asks to stop, the work's
 /// [`Interrupt`] is set, at the count `done` gives for that report, and every later report is answered
 /// with a stop.
-pub fn run_with_heartbeat<P: Send + Clone, R: Send>(
+///
+/// Work that finishes after the caller asked to stop, in a part that does not check its interrupt,
+/// still ends in [`Error::Cancelled`]: a stop the callback asked for is never an OK result.
+pub fn run_with_heartbeat<P: Send + Clone, T: Send>(
     first: P,
     done: fn(&P) -> usize,
-    work: impl FnOnce(&mut dyn FnMut(P) -> bool) -> R + Send,
+    work: impl FnOnce(&mut dyn FnMut(P) -> bool) -> Result<T> + Send,
     progress: &mut dyn FnMut(P) -> bool,
-) -> R {
-    relay(work, progress, Some(Heartbeat { last: first, done }))
+) -> Result<T> {
+    relay(
+        |report| {
+            let value = work(report)?;
+            Interrupt::current().check()?;
+            Ok(value)
+        },
+        progress,
+        Some(Heartbeat { last: first, done }),
+    )
 }
 
 /// The report a heartbeat repeats, and how many iterations it stands for.
@@ -221,17 +232,19 @@ fn relay<P: Send + Clone, R: Send>(
     };
     // 0 while the caller lets the work go on; 1 + the iteration at which it asked to stop.
     let stop = Arc::new(AtomicUsize::new(0));
+    let flag = Arc::clone(&stop);
     let (to_caller, inbox) = mpsc::channel();
     let (to_worker, replies) = mpsc::channel::<bool>();
-    let mut ask = |report: P, done: usize| -> bool {
+    let mut ask = move |report: P, done: usize| -> bool {
         let go = stop.load(Ordering::Relaxed) == 0 && in_callback(progress, report);
         if !go {
             let _ = stop.compare_exchange(0, done + 1, Ordering::Relaxed, Ordering::Relaxed);
         }
         go
     };
-    pool.in_place_scope(|scope| {
-        let flag = Arc::clone(&stop);
+    // The channels move into the scope: if the callback panics, they drop as it unwinds, and the worker's
+    // next report fails (a stop) instead of waiting for a reply forever.
+    pool.in_place_scope(move |scope| {
         scope.spawn(move |_| {
             let _interrupt = enter_interrupt(Some(flag));
             let to_caller_for_reports = to_caller.clone();
@@ -322,6 +335,44 @@ mod tests {
         );
         assert!(matches!(result, Err(Error::Cancelled { iteration: 3 })));
         assert_eq!(calls, vec![3, 3]);
+    }
+
+    #[test]
+    fn a_stop_asked_during_work_that_does_not_check_is_still_a_cancel() {
+        let result = run_with_heartbeat(
+            0usize,
+            |&p| p,
+            |_report| {
+                std::thread::sleep(HEARTBEAT * 3);
+                Ok(1)
+            },
+            &mut |_| false,
+        );
+        assert!(matches!(result, Err(Error::Cancelled { iteration: 0 })));
+    }
+
+    #[test]
+    fn a_panicking_callback_ends_the_call_instead_of_hanging_it() {
+        let (done, finished) = mpsc::channel();
+        std::thread::spawn(move || {
+            let outcome = std::panic::catch_unwind(|| {
+                run_with_heartbeat(
+                    0usize,
+                    |&p| p,
+                    |report| {
+                        // Reports until one is refused, as a solve does.
+                        while report(1) {}
+                        Ok(())
+                    },
+                    &mut |_| panic!("the callback failed"),
+                )
+            });
+            let _ = done.send(outcome.is_err());
+        });
+        let panicked = finished
+            .recv_timeout(Duration::from_secs(30))
+            .expect("the call returns");
+        assert!(panicked);
     }
 
     #[test]

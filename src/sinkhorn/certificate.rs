@@ -713,7 +713,7 @@ fn estimate(total: usize, control_sum: f64, differences: &[f64]) -> (f64, f64) {
     let correction = (1.0 - s / total as f64).max(0.0);
     (
         control_sum + scale * s * mean,
-        total as f64 * largest * (scaled_variance / s * correction).sqrt(),
+        largest * ((scaled_variance / s * correction).sqrt() * total as f64),
     )
 }
 
