@@ -115,28 +115,33 @@ fn sizes_whose_bytes_overflow_are_refused_before_any_read() {
     scalot_sinkhorn_options_free(options);
 }
 
-#[test]
-fn counts_whose_bytes_overflow_are_size_overflows_not_panics() {
-    let (x, y, rotation) = ([0.0], [0.0], [1.0]);
-    let indices = [0usize; 2];
+/// scalot_retrieval_precision between two one-point clouds in 1-d, with `count` seed pairs claimed (the
+/// index buffers hold two).
+fn retrieval_precision_with_count(count: usize) -> scalot_status {
+    let (x, rotation, indices) = ([0.0], [1.0], [0usize; 2]);
     let mut found = std::mem::MaybeUninit::uninit();
-    let status = scalot_retrieval_precision(
+    scalot_retrieval_precision(
         x.as_ptr(),
         1,
-        y.as_ptr(),
+        x.as_ptr(),
         1,
         1,
         0,
         rotation.as_ptr(),
         indices.as_ptr(),
         indices.as_ptr(),
-        P62,
+        count,
         1,
         found.as_mut_ptr(),
-    );
+    )
+}
+
+#[test]
+fn counts_whose_bytes_overflow_are_size_overflows_not_panics() {
+    let indices = [0usize; 2];
     expect(
         "retrieval count",
-        status,
+        retrieval_precision_with_count(P62),
         scalot_status::SizeOverflow,
         "source",
     );
@@ -636,25 +641,9 @@ fn messages_name_the_argument_the_caller_passed() {
     );
     scalot_align_options_free(align);
 
-    let (x, rotation) = ([0.0], [1.0]);
-    let mut found = std::mem::MaybeUninit::uninit();
-    let status = scalot_retrieval_precision(
-        x.as_ptr(),
-        1,
-        x.as_ptr(),
-        1,
-        1,
-        0,
-        rotation.as_ptr(),
-        indices.as_ptr(),
-        indices.as_ptr(),
-        0,
-        1,
-        found.as_mut_ptr(),
-    );
     expect(
         "retrieval count 0",
-        status,
+        retrieval_precision_with_count(0),
         scalot_status::EmptyInput,
         "count",
     );
