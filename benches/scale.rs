@@ -131,12 +131,28 @@ fn main() {
     let start = Instant::now();
     let outcome = solve(&kernel, &a, &b, &options);
     let solve_time = start.elapsed().as_secs_f64();
-    let summary = match &outcome {
+    // The timings first, so that a run stopped during the certificate still has them.
+    println!(
+        "{kind} n = m = {n}, d = {D}, {} threads, branching {branching:?}, coverage {coverage}: data \
+         {generated:.1} s, build {build:.1} s, {ITERATIONS} iterations {solve_time:.1} s, total {:.1} s; \
+         nnz {} ({} added), landmarks {}, kernel {:.0} MB, peak RSS {:.2} GiB (n·m·4 bytes would be \
+         {:.1} GB)",
+        scalot::threads::num_threads(),
+        build + solve_time,
+        info.nnz,
+        info.added_pairs,
+        info.landmarks,
+        info.bytes as f64 / 1e6,
+        peak_rss().unwrap_or(0) as f64 / (1u64 << 30) as f64,
+        (n * n * 4) as f64 / 1e9,
+    );
+    match &outcome {
         Ok(plan) => {
             let start = Instant::now();
             let certificate = plan.certify(&certify, &mut |_| true).unwrap();
-            format!(
-                "{} iterations, marginal error {:.2e}; certified gap {:.2e} ({}, ±{:.1e} / ±{:.1e}) in {:.1} s",
+            println!(
+                "{} iterations, marginal error {:.2e}; certified gap {:.2e} ({}, ±{:.1e} / ±{:.1e}) in \
+                 {:.1} s",
                 plan.iterations(),
                 plan.marginal_error(),
                 certificate.relative_gap(),
@@ -147,22 +163,10 @@ fn main() {
                 certificate.lower_error,
                 certificate.upper_error,
                 start.elapsed().as_secs_f64()
-            )
+            );
         }
-        Err(error) => format!("failed: {error}"),
-    };
-    println!(
-        "{kind} n = m = {n}, d = {D}, {} threads, branching {branching:?}: data {generated:.1} s, build {build:.1} s, \
-         {ITERATIONS} iterations {solve_time:.1} s, total {:.1} s; nnz {}, landmarks {}, kernel {:.0} MB, \
-         peak RSS {:.2} GiB (n·m·4 bytes would be {:.1} GB); {summary}",
-        scalot::threads::num_threads(),
-        build + solve_time,
-        info.nnz,
-        info.landmarks,
-        info.bytes as f64 / 1e6,
-        peak_rss().unwrap_or(0) as f64 / (1u64 << 30) as f64,
-        (n * n * 4) as f64 / 1e9,
-    );
+        Err(error) => println!("failed: {error}"),
+    }
 }
 
 /// Peak resident memory of this process so far, in bytes (Linux: VmHWM).

@@ -578,7 +578,7 @@ scalot_status scalot_align_options_set_initial_rotation(scalot_align_options *op
                                                         int layout);
 
 /**
- * Starts from the Procrustes fit on `count` known pairs (source[k], target[k]) of x and y indices
+ * Starts from the Procrustes fit on `count` known pairs (`source[k]`, `target[k]`) of x and y indices
  * (copied; checked against the points at alignment time). NULL for both restores the identity.
  *
  * Statuses: OK; NULL_POINTER (options, or one of source and target); EMPTY_INPUT; SIZE_OVERFLOW (count).
@@ -632,7 +632,7 @@ scalot_status scalot_align(const double *x,
 
 /**
  * Computes the precision@1 of retrieving y from x after mapping y by `rotation` (d x d in `layout`;
- * need not be orthogonal), over `count` known pairs (source[k], target[k]): for every distinct source
+ * need not be orthogonal), over `count` known pairs (`source[k]`, `target[k]`): for every distinct source
  * point, whether the top-ranked of all m targets is one of its listed targets. Ranked by cosine
  * similarity and by CSLS with `k` neighbours (10 in the paper). Similarities are computed in blocks
  * against all points of the other side: O(block * (n + m)) memory, O(n m d) time.
@@ -1559,14 +1559,16 @@ scalot_status scalot_sparse_options_set_seed(scalot_sparse_options *options,
 /**
  * Gives every row and column at least `partners` pairs (default 2; 0 switches it off): after the rule
  * has chosen its pairs, each line with fewer gets its `partners` nearest points of the other cloud by
- * the cost. They are found through a coarse clustering of x and y (about sqrt(n + m) clusters, visited
- * in order of a lower bound on their costs), at about O((n + m) * sqrt(n + m) * d) for the clustering,
- * built only when some line needs partners, and O(2048 * d) per line: exact where the bounds close
- * within 2,048 candidates (always below 2,048 points, mostly in low dimension), else the cheapest of
- * those candidates. Without
- * coverage a line the rule leaves empty makes a solve fail with NUMERICAL_FAILURE naming it. An
- * outlier then still gets its nearest partners, and LSH buckets or epsilon-truncation never leave a line
- * empty.
+ * the cost. With k-means buckets they are searched first in the line's own split: the other cloud's
+ * members of the buckets its k-means split made, nearest centre first, until 2,048 candidates are
+ * scanned (O(2048 * d) per line, no extra clustering). Lines whose split holds too few partners, and
+ * every line under the other rules, use a coarse clustering of x and y (about sqrt(n + m) clusters,
+ * visited in order of a lower bound on their costs), at about O((n + m) * sqrt(n + m) * d) for the
+ * clustering, built only when some line needs it, and O(2048 * d) per line: exact where the bounds
+ * close within 2,048 candidates (always below 2,048 points, mostly in low dimension), else the cheapest
+ * of those candidates. Without coverage a line the rule leaves empty makes a solve fail with
+ * NUMERICAL_FAILURE naming it. An outlier then still gets its nearest partners, and LSH buckets or
+ * epsilon-truncation never leave a line empty.
  *
  * Statuses: OK; NULL_POINTER.
  */

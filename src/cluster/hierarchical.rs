@@ -23,6 +23,11 @@ impl Hierarchy {
         let centres = self.splits.get(level)?.get(&path)?;
         (centres.len() == k * d).then(|| centres.clone())
     }
+
+    /// The centres of the split at `path` of `level` (row-major, one per cluster it made).
+    pub fn split_centres(&self, level: usize, path: u64) -> Option<&[f64]> {
+        self.splits.get(level)?.get(&path).map(Vec::as_slice)
+    }
 }
 
 /// Every joint point's bucket, `Σ_level label_level · Π_(deeper levels) b`, and the centres of every split.

@@ -216,7 +216,7 @@ pub extern "C" fn scalot_align_options_set_initial_rotation(
     })
 }
 
-/// Starts from the Procrustes fit on `count` known pairs (source[k], target[k]) of x and y indices
+/// Starts from the Procrustes fit on `count` known pairs (`source[k]`, `target[k]`) of x and y indices
 /// (copied; checked against the points at alignment time). NULL for both restores the identity.
 ///
 /// Statuses: OK; NULL_POINTER (options, or one of source and target); EMPTY_INPUT; SIZE_OVERFLOW (count).
@@ -340,7 +340,7 @@ pub extern "C" fn scalot_align(
 }
 
 /// Computes the precision@1 of retrieving y from x after mapping y by `rotation` (d x d in `layout`;
-/// need not be orthogonal), over `count` known pairs (source[k], target[k]): for every distinct source
+/// need not be orthogonal), over `count` known pairs (`source[k]`, `target[k]`): for every distinct source
 /// point, whether the top-ranked of all m targets is one of its listed targets. Ranked by cosine
 /// similarity and by CSLS with `k` neighbours (10 in the paper). Similarities are computed in blocks
 /// against all points of the other side: O(block * (n + m)) memory, O(n m d) time.

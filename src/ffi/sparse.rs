@@ -214,14 +214,16 @@ pub extern "C" fn scalot_sparse_options_set_seed(
 
 /// Gives every row and column at least `partners` pairs (default 2; 0 switches it off): after the rule
 /// has chosen its pairs, each line with fewer gets its `partners` nearest points of the other cloud by
-/// the cost. They are found through a coarse clustering of x and y (about sqrt(n + m) clusters, visited
-/// in order of a lower bound on their costs), at about O((n + m) * sqrt(n + m) * d) for the clustering,
-/// built only when some line needs partners, and O(2048 * d) per line: exact where the bounds close
-/// within 2,048 candidates (always below 2,048 points, mostly in low dimension), else the cheapest of
-/// those candidates. Without
-/// coverage a line the rule leaves empty makes a solve fail with NUMERICAL_FAILURE naming it. An
-/// outlier then still gets its nearest partners, and LSH buckets or epsilon-truncation never leave a line
-/// empty.
+/// the cost. With k-means buckets they are searched first in the line's own split: the other cloud's
+/// members of the buckets its k-means split made, nearest centre first, until 2,048 candidates are
+/// scanned (O(2048 * d) per line, no extra clustering). Lines whose split holds too few partners, and
+/// every line under the other rules, use a coarse clustering of x and y (about sqrt(n + m) clusters,
+/// visited in order of a lower bound on their costs), at about O((n + m) * sqrt(n + m) * d) for the
+/// clustering, built only when some line needs it, and O(2048 * d) per line: exact where the bounds
+/// close within 2,048 candidates (always below 2,048 points, mostly in low dimension), else the cheapest
+/// of those candidates. Without coverage a line the rule leaves empty makes a solve fail with
+/// NUMERICAL_FAILURE naming it. An outlier then still gets its nearest partners, and LSH buckets or
+/// epsilon-truncation never leave a line empty.
 ///
 /// Statuses: OK; NULL_POINTER.
 #[no_mangle]

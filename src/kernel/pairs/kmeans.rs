@@ -49,18 +49,19 @@ impl KMeans {
             .try_fold(1u64, |acc, &b| acc.checked_mul(b as u64))
     }
 
-    /// The kept pairs by row; the rounds start from `memory`'s centres where it has them, and leave
-    /// theirs there.
+    /// The kept pairs by row, and the first round's bucket of every joint point; the rounds start from
+    /// `memory`'s centres where it has them, and leave theirs there.
     pub(super) fn rows(
         &self,
         x: &Points,
         y: &Points,
         seed: u64,
         memory: &mut PairMemory,
-    ) -> Vec<Vec<u32>> {
+    ) -> (Vec<Vec<u32>>, Vec<u64>) {
         let joint = Joint::new(x, y);
         let n = x.len();
         let mut rows = vec![Vec::new(); n];
+        let mut first = Vec::new();
         let previous = std::mem::take(&mut memory.kmeans_rounds);
         for round in 0..self.rounds {
             let (labels, hierarchy) = hierarchical_labels(
@@ -72,7 +73,10 @@ impl KMeans {
             );
             append_matches(&mut rows, &labels[..n], &labels[n..]);
             memory.kmeans_rounds.push(hierarchy);
+            if round == 0 {
+                first = labels;
+            }
         }
-        rows
+        (rows, first)
     }
 }

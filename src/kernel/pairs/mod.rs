@@ -8,6 +8,7 @@ mod lsh;
 mod memory;
 mod neighbours;
 mod partners;
+mod siblings;
 mod truncation;
 
 use rayon::prelude::*;
@@ -20,6 +21,7 @@ pub use self::kmeans::KMeans;
 pub use self::lsh::AngularLsh;
 pub(crate) use self::memory::PairMemory;
 pub(crate) use self::partners::{LazyIndex, Side};
+use self::siblings::Siblings;
 
 /// Every row and column keeps at least this many pairs by default: lines the rule leaves with fewer
 /// get their nearest partners of the other cloud.
@@ -32,7 +34,8 @@ pub struct PairOptions {
     /// Seeds the randomised rules (k-means, LSH) and the partner index.
     pub seed: u64,
     /// Every row and column with fewer kept pairs than this gets its nearest partners of the other
-    /// cloud, up to this many (exact, found through a coarse clustering of X ∪ Y); 0 switches it off.
+    /// cloud, up to this many (among its k-means split's buckets where the rule has them, else through
+    /// a coarse clustering of X ∪ Y); 0 switches it off.
     pub coverage: usize,
     /// A balanced solve on a sparse kernel adds a transport backbone to the pairs, the support of one
     /// plan with the solve's marginals (`backbone.rs`), so that Sinkhorn can converge. Off, a pattern
@@ -165,7 +168,8 @@ impl PairRule {
         Ok(())
     }
 
-    /// Each row's kept columns (unsorted, possibly repeated). `memory` holds what the last build with this
+    /// Each row's kept columns (unsorted, possibly repeated), and for k-means the first round's bucket
+    /// of every joint point (empty for the other rules). `memory` holds what the last build with this
     /// rule left (empty for a first build), and receives what this one leaves.
     fn rows(
         &self,
@@ -175,7 +179,7 @@ impl PairRule {
         epsilon: f64,
         seed: u64,
         memory: &mut PairMemory,
-    ) -> Result<Vec<Vec<u32>>> {
+    ) -> Result<(Vec<Vec<u32>>, Vec<u64>)> {
         self.validate()?;
         if y.len() > u32::MAX as usize {
             return Err(Error::invalid(
@@ -200,9 +204,11 @@ impl PairRule {
                 }
                 kmeans.rows(x, y, seed, memory)
             }
-            PairRule::AngularLsh(lsh) => lsh.rows(x, y, seed)?,
-            PairRule::NearestNeighbours { k } => neighbours::rows(x, y, cost, *k),
-            PairRule::Truncation { factor } => truncation::rows(x, y, cost, factor * epsilon),
+            PairRule::AngularLsh(lsh) => (lsh.rows(x, y, seed)?, Vec::new()),
+            PairRule::NearestNeighbours { k } => (neighbours::rows(x, y, cost, *k), Vec::new()),
+            PairRule::Truncation { factor } => {
+                (truncation::rows(x, y, cost, factor * epsilon), Vec::new())
+            }
         })
     }
 }
@@ -213,7 +219,8 @@ impl PairOptions {
     }
 
     /// Each row's kept columns, sorted and distinct, with every line covered as `coverage` asks
-    /// (through `index`, built only if a line needs partners); and how many pairs the rule itself kept.
+    /// (through the k-means rule's sibling buckets where it has them, else through `index`, built only
+    /// if a line needs it); and how many pairs the rule itself kept.
     pub(crate) fn rows(
         &self,
         x: &Points,
@@ -223,16 +230,21 @@ impl PairOptions {
         memory: &mut PairMemory,
         index: &LazyIndex,
     ) -> Result<(Vec<Vec<u32>>, usize)> {
-        let mut rows = self.rule.rows(x, y, cost, epsilon, self.seed, memory)?;
+        let (mut rows, buckets) = self.rule.rows(x, y, cost, epsilon, self.seed, memory)?;
         sort_distinct(&mut rows);
         let kept = rows.iter().map(Vec::len).sum();
-        cover(
-            &mut rows,
+        let siblings = match (&self.rule, memory.kmeans_rounds.first()) {
+            (PairRule::KMeans(kmeans), Some(hierarchy)) if self.coverage > 0 => Some(
+                Siblings::new(hierarchy, &buckets, &kmeans.branching, x.len()),
+            ),
+            _ => None,
+        };
+        let partners = Partners {
+            siblings,
             index,
-            (x, y, cost),
-            self.coverage,
-            (&|_| true, &|_| true),
-        );
+            clouds: (x, y, cost),
+        };
+        cover(&mut rows, &partners, self.coverage);
         Ok((rows, kept))
     }
 }
@@ -244,45 +256,59 @@ fn sort_distinct(rows: &mut [Vec<u32>]) {
     });
 }
 
-/// A line predicate: whether row (or column) p needs covering.
-pub(crate) type Lines<'a> = &'a (dyn Fn(usize) -> bool + Sync);
+/// Where a short line's partners come from: the sibling buckets of the rule's clustering first, where
+/// there is one, and the partner index for the queries those cannot answer.
+struct Partners<'a> {
+    siblings: Option<Siblings<'a>>,
+    index: &'a LazyIndex,
+    clouds: (&'a Points, &'a Points, Cost),
+}
 
-/// Gives the rows and columns of `rows` (sorted, distinct) that `needs` selects at least `minimum` pairs:
-/// a line with fewer gets its `minimum` nearest partners through `index`. Columns are counted after the
-/// rows are covered, so a column whose sources gained it as a partner needs no search of its own.
-pub(crate) fn cover(
-    rows: &mut [Vec<u32>],
-    index: &LazyIndex,
-    (x, y, cost): (&Points, &Points, Cost),
-    minimum: usize,
-    (row_needs, column_needs): (Lines, Lines),
-) {
+impl Partners<'_> {
+    /// Each query's `k` nearest partners (an index into the cloud of `side`).
+    fn nearest(&self, side: Side, queries: &[usize], k: usize) -> Vec<Vec<u32>> {
+        let (x, y, cost) = self.clouds;
+        let mut found: Vec<Option<Vec<u32>>> = match &self.siblings {
+            Some(siblings) => siblings.nearest(self.clouds, side, queries, k),
+            None => vec![None; queries.len()],
+        };
+        let unanswered: Vec<usize> = (0..queries.len()).filter(|&q| found[q].is_none()).collect();
+        if !unanswered.is_empty() {
+            let rest: Vec<usize> = unanswered.iter().map(|&q| queries[q]).collect();
+            let answers = self.index.get(x, y).nearest(x, y, cost, side, &rest, k);
+            for (q, answer) in unanswered.into_iter().zip(answers) {
+                found[q] = Some(answer);
+            }
+        }
+        found.into_iter().flatten().collect()
+    }
+}
+
+/// Gives every row and column of `rows` (sorted, distinct) at least `minimum` pairs: a line with fewer
+/// gets its `minimum` nearest partners. Columns are counted after the rows are covered, so a column
+/// whose sources gained it as a partner needs no search of its own.
+fn cover(rows: &mut [Vec<u32>], partners: &Partners, minimum: usize) {
     if minimum == 0 {
         return;
     }
     let short: Vec<usize> = (0..rows.len())
-        .filter(|&i| row_needs(i) && rows[i].len() < minimum)
+        .filter(|&i| rows[i].len() < minimum)
         .collect();
     if !short.is_empty() {
-        let found = index
-            .get(x, y)
-            .nearest(x, y, cost, Side::Rows, &short, minimum);
+        let found = partners.nearest(Side::Rows, &short, minimum);
         for (&i, partners) in short.iter().zip(found) {
             rows[i].extend(partners);
         }
         sort_distinct(rows);
     }
-    let mut counts = vec![0usize; y.len()];
+    let m = partners.clouds.1.len();
+    let mut counts = vec![0usize; m];
     for &j in rows.iter().flatten() {
         counts[j as usize] += 1;
     }
-    let short: Vec<usize> = (0..y.len())
-        .filter(|&j| column_needs(j) && counts[j] < minimum)
-        .collect();
+    let short: Vec<usize> = (0..m).filter(|&j| counts[j] < minimum).collect();
     if !short.is_empty() {
-        let found = index
-            .get(x, y)
-            .nearest(x, y, cost, Side::Columns, &short, minimum);
+        let found = partners.nearest(Side::Columns, &short, minimum);
         for (&j, partners) in short.iter().zip(found) {
             for i in partners {
                 rows[i as usize].push(j as u32);

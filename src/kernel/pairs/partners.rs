@@ -18,7 +18,7 @@ use crate::geometry::{dot, Cost, Points};
 /// Candidates a query scans, at least, before it settles for the cheapest found: in high dimension the
 /// clusters' bounds rarely close, and an exhaustive scan would cost O(n + m) per query. Below this many
 /// points, and wherever the bounds close first (low dimension), the answer is exact.
-const SCAN_BUDGET: usize = 2048;
+pub(super) const SCAN_BUDGET: usize = 2048;
 
 /// Lloyd iterations of each split of the index's clustering: the index only prunes, so rough clusters
 /// are as good as converged ones.
@@ -173,13 +173,11 @@ impl PartnerIndex {
             let members = self.clusters[c].members(partner_side).0;
             scanned += members.len();
             for &q in members {
-                let candidate = Candidate(cost.eval(p, others.point(q as usize)), q);
-                if best.len() < k {
-                    best.push(candidate);
-                } else if candidate < *best.peek().expect("k ≥ 1") {
-                    best.pop();
-                    best.push(candidate);
-                }
+                Candidate::offer(
+                    &mut best,
+                    Candidate(cost.eval(p, others.point(q as usize)), q),
+                    k,
+                );
             }
         }
         best.into_sorted_vec().into_iter().map(|c| c.1).collect()
@@ -220,7 +218,19 @@ fn lower_bound(cost: Cost, p: &[f64], norm: f64, centre: &[f64], radius: f64) ->
 
 /// A partner ordered by (cost, index), so a max-heap's top is the one to drop.
 #[derive(PartialEq)]
-struct Candidate(f64, u32);
+pub(super) struct Candidate(pub f64, pub u32);
+
+impl Candidate {
+    /// Keeps `candidate` in `best` if it is among the `k` cheapest so far.
+    pub fn offer(best: &mut BinaryHeap<Candidate>, candidate: Candidate, k: usize) {
+        if best.len() < k {
+            best.push(candidate);
+        } else if best.peek().is_some_and(|worst| candidate < *worst) {
+            best.pop();
+            best.push(candidate);
+        }
+    }
+}
 
 impl Eq for Candidate {}
 
