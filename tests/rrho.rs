@@ -2,14 +2,11 @@
 //! metric properties.
 
 mod common;
-#[allow(dead_code)]
-#[path = "../benches/common/data.rs"]
-mod data;
 
 use std::sync::Arc;
 
+use common::data::{self, Rng};
 use common::{load, relative_error};
-use data::Rng;
 use scalot::relaxation::{self, Engine, Method};
 use scalot::{Layout, PointCloud, Preprocessing, RrhoOptions, RrhoProblem, RrhoSolution};
 

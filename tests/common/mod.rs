@@ -23,6 +23,30 @@ pub fn cost_named(name: &str) -> Cost {
     }
 }
 
+/// The library's last error message.
+pub fn last_error() -> String {
+    // SAFETY: scalot_last_error_message returns a NUL-terminated string that lives until the next call
+    // into the library on this thread, and it is copied before any such call.
+    unsafe { std::ffi::CStr::from_ptr(scalot::ffi::library::scalot_last_error_message()) }
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// Whether `message` holds `word` as a word of its own: not inside a longer name, so that "n" is found
+/// in "n = 0" but not in "is empty: at least one entry".
+pub fn names(message: &str, word: &str) -> bool {
+    let inside = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+    message.match_indices(word).any(|(at, _)| {
+        !inside(message[..at].chars().next_back())
+            && !inside(message[at + word.len()..].chars().next())
+    })
+}
+
 pub fn relative_error(found: f64, expected: f64) -> f64 {
     (found - expected).abs() / expected.abs().max(1e-300)
 }
+
+/// The benchmarks' seeded data (uniform, Gaussian mixtures), so that a test can hold a benchmark
+/// table's claims on the same points.
+#[path = "../../benches/common/data.rs"]
+pub mod data;
