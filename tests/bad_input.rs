@@ -1,25 +1,21 @@
 //! One row per kind of bad input, through the C entry points: the exact status, a message naming the
 //! argument, and no output written.
 
-use std::ffi::{c_int, c_void, CStr};
+mod common;
+
+use common::last_error as message;
+use std::ffi::{c_int, c_void};
 use std::ptr::{null, null_mut};
 
 use scalot::ffi::kernel::{
     scalot_kernel, scalot_kernel_dense_from_cost, scalot_kernel_dense_new, scalot_kernel_free,
 };
-use scalot::ffi::library::scalot_last_error_message;
 use scalot::ffi::plan::{scalot_plan, scalot_plan_free};
 use scalot::ffi::scalot_status;
 use scalot::ffi::sinkhorn::*;
 
 const X: [f64; 6] = [0.0, 0.0, 1.0, 0.0, 0.0, 1.0];
 const Y: [f64; 4] = [0.5, 0.5, 1.0, 1.0];
-
-fn message() -> String {
-    unsafe { CStr::from_ptr(scalot_last_error_message()) }
-        .to_string_lossy()
-        .into_owned()
-}
 
 fn kernel(
     x: &[f64],
@@ -65,7 +61,7 @@ fn expect(what: &str, found: scalot_status, expected: scalot_status, arg: &str) 
     let message = message();
     assert_eq!(found, expected, "{what}: {message}");
     assert!(
-        message.contains(arg),
+        common::names(&message, arg),
         "{what}: message {message:?} does not name {arg}"
     );
 }

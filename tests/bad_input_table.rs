@@ -11,6 +11,9 @@
 //! The rows render as docs/BAD_INPUT.md; the test fails if the file differs, so the document cannot go
 //! stale. `SCALOT_UPDATE_DOCS=1 cargo test --test bad_input_table` rewrites it.
 
+mod common;
+
+use common::last_error as message;
 use std::ffi::{c_int, c_void, CStr};
 use std::fmt::{Display, Write};
 use std::mem::MaybeUninit;
@@ -43,12 +46,6 @@ const INDEX_SENTINEL: usize = usize::MAX;
 /// Values of an argument that must be positive and finite.
 const NOT_POSITIVE: [f64; 4] = [0.0, -1.0, f64::NAN, f64::INFINITY];
 const DOC: &str = "docs/BAD_INPUT.md";
-
-fn message() -> String {
-    unsafe { CStr::from_ptr(scalot_last_error_message()) }
-        .to_string_lossy()
-        .into_owned()
-}
 
 fn status_name(status: Status) -> String {
     unsafe { CStr::from_ptr(scalot_status_name(status as c_int)) }
@@ -1907,7 +1904,7 @@ fn every_entry_point_refuses_bad_input_as_docs_bad_input_md_says() {
     for row in &table.rows {
         let (status, wrote) = (row.call)();
         let text = message();
-        if status != row.status || !text.contains(&row.word) || wrote {
+        if status != row.status || !common::names(&text, &row.word) || wrote {
             let (entry, input, word) = (row.entry, &row.input, &row.word);
             let (expected, found) = (status_name(row.status), status_name(status));
             let wrote = if wrote { ", and wrote an output" } else { "" };

@@ -5,7 +5,10 @@
 //! that named the wrong argument. Each case checks the exact status and the word of the message that
 //! names the argument or the quantity.
 
-use std::ffi::{c_int, c_void, CStr};
+mod common;
+
+use common::last_error as message;
+use std::ffi::{c_int, c_void};
 use std::ptr::{null, null_mut};
 use std::sync::{mpsc, Mutex};
 use std::time::Duration;
@@ -13,7 +16,7 @@ use std::time::Duration;
 use scalot::ffi::align::*;
 use scalot::ffi::kernel::*;
 use scalot::ffi::lcn::scalot_kernel_lcn_new;
-use scalot::ffi::library::{scalot_last_error_message, scalot_set_num_threads};
+use scalot::ffi::library::scalot_set_num_threads;
 use scalot::ffi::nystrom::*;
 use scalot::ffi::plan::*;
 use scalot::ffi::rrho::*;
@@ -23,18 +26,12 @@ use scalot::ffi::sparse::*;
 
 const P62: usize = 1 << 62;
 
-fn message() -> String {
-    unsafe { CStr::from_ptr(scalot_last_error_message()) }
-        .to_string_lossy()
-        .into_owned()
-}
-
 #[track_caller]
 fn expect(what: &str, found: scalot_status, expected: scalot_status, word: &str) {
     let text = message();
     assert_eq!(found, expected, "{what}: {text}");
     assert!(
-        text.contains(word),
+        common::names(&text, word),
         "{what}: {text:?} does not name {word:?}"
     );
 }

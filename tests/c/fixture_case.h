@@ -1,5 +1,5 @@
 /* One case of tests/data/sinkhorn_balanced.json (bal043_12x9_d2_clustered_sqeuclidean_r1.0): NumPy log-domain Sinkhorn with a
- * Newton polish, agreeing with POT sinkhorn_log. Generated from that file; the values are not edited. */
+ * Newton polish, agreeing with POT sinkhorn_log. Copied from that file; tests/c_fixtures.rs checks every value against it. */
 #define FIXTURE_N 12
 #define FIXTURE_M 9
 #define FIXTURE_D 2

@@ -1,5 +1,5 @@
 /* One case of tests/data/r_rho.json (rrho00_3x4_d2): the convex primal of Charikar et al. (2023) solved by CVXPY with
- * Clarabel; EMD by POT. Generated from that file; the values are not edited. */
+ * Clarabel; EMD by POT. Copied from that file; tests/c_fixtures.rs checks every value against it. */
 #define RRHO_N 3
 #define RRHO_M 4
 #define RRHO_D 2
