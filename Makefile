@@ -20,13 +20,14 @@ header:
 lint:
 	$(CARGO) fmt --check
 	$(CARGO) clippy --all-targets -- -D warnings
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps
 
 # `cargo test` links tests against the rlib only; the C tests need the static and shared libraries built.
 test:
 	$(CARGO) build
 	$(CARGO) test
 
-# Everything: formatting and lints, the Rust, C, C++ and valgrind tests (with the replay of every saved
+# Everything: formatting, lints and the doc build, the Rust, C, C++ and valgrind tests (with the replay of every saved
 # fuzz input), the Julia binding's static check, an installed-copy build, the R package (installing R
 # from Debian when it is missing), the C and C++ tests under ASan and UBSan, and a fuzz smoke run.
 check: lint test

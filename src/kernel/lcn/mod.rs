@@ -4,8 +4,8 @@
 //! carry the large entries Nyström misses at small ε. A product costs O((n + m)·l + nnz).
 //!
 //! The landmarks and the pairs are chosen independently (the authors advise different clusterings for
-//! the two), and both are kept across ε. The kernel is [`Corrected`], so lines the Nyström part cannot be
-//! trusted on fall back to exact pairs.
+//! the two), and both are kept across ε. The kernel is `Corrected` (`kernel/corrected`), so lines the
+//! Nyström part cannot be trusted on fall back to exact pairs.
 
 use std::sync::Arc;
 
