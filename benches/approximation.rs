@@ -58,18 +58,7 @@ impl Problem {
 }
 
 fn problem(n: usize, d: usize, clustered: bool, relative_epsilon: f64) -> Problem {
-    let mut rng = Rng(1000 + d as u64);
-    let (x, y) = if clustered {
-        let centres = data::centres(&mut rng, 10, d);
-        let spread = 0.1 / (d as f64).sqrt();
-        (
-            data::mixture(&mut rng, n, &centres, d, spread),
-            data::mixture(&mut rng, n, &centres, d, spread),
-        )
-    } else {
-        (data::uniform(&mut rng, n, d), data::uniform(&mut rng, n, d))
-    };
-    let epsilon = relative_epsilon * data::mean_cost(&x, &y, d);
+    let (x, y, epsilon) = data::approximation_problem(n, d, clustered, relative_epsilon);
     Problem { x, y, d, epsilon }
 }
 

@@ -1,6 +1,8 @@
 //! Every enumeration value and default the Julia and R bindings write down equals the header's: a
 //! binding's `Cint(12)` or `2L` is a copy of `include/scalot.h`, and this test is what keeps it one.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -62,24 +64,6 @@ fn check(
     }
 }
 
-/// The body of the call that opens at `text[open]` (a `(`), up to its matching `)`.
-fn call_body(text: &str, open: usize) -> &str {
-    let mut depth = 0;
-    for (at, c) in text[open..].char_indices() {
-        match c {
-            '(' => depth += 1,
-            ')' => {
-                depth -= 1;
-                if depth == 0 {
-                    return &text[open + 1..open + at];
-                }
-            }
-            _ => {}
-        }
-    }
-    panic!("unbalanced parentheses after byte {open}")
-}
-
 /// `(symbol, value)` for each `:symbol => Cint(v)` or `Cint(v) => :symbol` of a Julia `Dict(...)`.
 fn julia_pairs(body: &str) -> Vec<(String, i64)> {
     body.split(',')
@@ -116,7 +100,7 @@ fn the_julia_binding_s_constants_are_the_header_s() {
         if let Some(open) = rest.find("Dict(").filter(|&at| at == 0) {
             // COSTS, DENSE_MODES, ...: the family is the name without its plural's s.
             let family = name.strip_suffix('S').unwrap_or(name);
-            let pairs = julia_pairs(call_body(rest, open + 4));
+            let pairs = julia_pairs(common::balanced(rest, open + 4));
             assert!(!pairs.is_empty(), "{name}: no entries read");
             for (symbol, value) in pairs {
                 check(&header, "Julia", family, &symbol, value, &mut failures);
@@ -167,7 +151,7 @@ fn r_vector<'a>(source: &'a str, name: &str) -> &'a str {
     let start = source
         .find(&format!("{name} <- c("))
         .unwrap_or_else(|| panic!("{name} is not defined"));
-    call_body(source, start + name.len() + 5)
+    common::balanced(source, start + name.len() + 5)
 }
 
 #[test]

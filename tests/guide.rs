@@ -7,7 +7,7 @@ mod common;
 
 use std::sync::Arc;
 
-use common::data::{self, Rng};
+use common::data;
 use scalot::kernel::nystrom::{LCN_LANDMARKS, NYSTROM_LANDMARKS};
 use scalot::sinkhorn::CertifyOptions;
 use scalot::{
@@ -27,18 +27,7 @@ struct Problem {
 
 impl Problem {
     fn new(d: usize, clustered: bool, relative_epsilon: f64) -> Self {
-        let mut rng = Rng(1000 + d as u64);
-        let (x, y) = if clustered {
-            let centres = data::centres(&mut rng, 10, d);
-            let spread = 0.1 / (d as f64).sqrt();
-            (
-                data::mixture(&mut rng, N, &centres, d, spread),
-                data::mixture(&mut rng, N, &centres, d, spread),
-            )
-        } else {
-            (data::uniform(&mut rng, N, d), data::uniform(&mut rng, N, d))
-        };
-        let epsilon = relative_epsilon * data::mean_cost(&x, &y, d);
+        let (x, y, epsilon) = data::approximation_problem(N, d, clustered, relative_epsilon);
         Problem { x, y, d, epsilon }
     }
 

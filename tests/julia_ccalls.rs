@@ -3,8 +3,12 @@
 //! Julia types that match the C types; every C function must be wrapped; and the Julia mirror of each
 //! C struct must have the C struct's fields. A deliberately broken copy must fail the same check.
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+
+use common::balanced;
 
 /// A C prototype: return type and parameter types, each normalised (no `const`, single spaces).
 struct Prototype {
@@ -51,24 +55,6 @@ fn split_top_level(s: &str) -> Vec<String> {
         parts.push(current.trim().to_string());
     }
     parts
-}
-
-/// The text inside the parentheses that open at `open` (an index of '(').
-fn balanced(text: &str, open: usize) -> &str {
-    let mut depth = 0;
-    for (i, c) in text[open..].char_indices() {
-        match c {
-            '(' => depth += 1,
-            ')' => {
-                depth -= 1;
-                if depth == 0 {
-                    return &text[open + 1..open + i];
-                }
-            }
-            _ => {}
-        }
-    }
-    panic!("unbalanced parentheses at byte {open}")
 }
 
 fn header_prototypes(header: &str) -> BTreeMap<String, Prototype> {

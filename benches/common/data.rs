@@ -52,3 +52,27 @@ pub fn mean_cost(x: &[f64], y: &[f64], d: usize) -> f64 {
         .sum::<f64>()
         / sample as f64
 }
+
+/// The approximation study's problem (`benches/approximation.rs`, BENCHMARKS.md): n points a side,
+/// uniform in [0, 1]^d or from a mixture of 10 tight Gaussians (spread 0.1/√d) around uniform centres,
+/// seeded by d; and ε = `relative_epsilon` × the mean cost. Returns (x, y, ε).
+pub fn approximation_problem(
+    n: usize,
+    d: usize,
+    clustered: bool,
+    relative_epsilon: f64,
+) -> (Vec<f64>, Vec<f64>, f64) {
+    let mut rng = Rng(1000 + d as u64);
+    let (x, y) = if clustered {
+        let centres = centres(&mut rng, 10, d);
+        let spread = 0.1 / (d as f64).sqrt();
+        (
+            mixture(&mut rng, n, &centres, d, spread),
+            mixture(&mut rng, n, &centres, d, spread),
+        )
+    } else {
+        (uniform(&mut rng, n, d), uniform(&mut rng, n, d))
+    };
+    let epsilon = relative_epsilon * mean_cost(&x, &y, d);
+    (x, y, epsilon)
+}

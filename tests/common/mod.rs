@@ -42,6 +42,24 @@ pub fn names(message: &str, word: &str) -> bool {
     })
 }
 
+/// The text inside the parentheses that open at `open` (an index of '(').
+pub fn balanced(text: &str, open: usize) -> &str {
+    let mut depth = 0;
+    for (i, c) in text[open..].char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => {
+                depth -= 1;
+                if depth == 0 {
+                    return &text[open + 1..open + i];
+                }
+            }
+            _ => {}
+        }
+    }
+    panic!("unbalanced parentheses at byte {open}")
+}
+
 pub fn relative_error(found: f64, expected: f64) -> f64 {
     (found - expected).abs() / expected.abs().max(1e-300)
 }

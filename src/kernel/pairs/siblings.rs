@@ -9,6 +9,7 @@ use std::collections::BinaryHeap;
 
 use rayon::prelude::*;
 
+use super::buckets::by_bucket;
 use super::partners::{Candidate, Side, SCAN_BUDGET};
 use crate::cluster::Hierarchy;
 use crate::geometry::{Cost, Points};
@@ -30,22 +31,13 @@ impl<'a> Siblings<'a> {
     /// The buckets `labels` of a clustering with `branching` clusters per level, whose split centres
     /// `hierarchy` holds, over n = `rows` points of x.
     pub fn new(hierarchy: &'a Hierarchy, labels: &'a [u64], branching: &[usize], n: usize) -> Self {
-        let sorted = |labels: &[u64]| {
-            let mut by_bucket: Vec<(u64, u32)> = labels
-                .iter()
-                .enumerate()
-                .map(|(p, &bucket)| (bucket, p as u32))
-                .collect();
-            by_bucket.par_sort_unstable();
-            by_bucket
-        };
         Siblings {
             hierarchy,
             labels,
             level: branching.len() - 1,
             branching: *branching.last().expect("at least one level") as u64,
-            rows: sorted(&labels[..n]),
-            columns: sorted(&labels[n..]),
+            rows: by_bucket(&labels[..n]),
+            columns: by_bucket(&labels[n..]),
         }
     }
 
