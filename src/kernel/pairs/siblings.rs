@@ -29,7 +29,7 @@ pub(crate) struct Siblings<'a> {
 
 impl<'a> Siblings<'a> {
     /// The buckets `labels` of a clustering with `branching` clusters per level, whose split centres
-    /// `hierarchy` holds, over n = `rows` points of x.
+    /// `hierarchy` holds; the first `n` labels are those of x's points.
     pub fn new(hierarchy: &'a Hierarchy, labels: &'a [u64], branching: &[usize], n: usize) -> Self {
         Siblings {
             hierarchy,
