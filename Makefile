@@ -18,9 +18,9 @@ header:
 	SCALOT_UPDATE_HEADER=1 $(CARGO) build
 
 lint:
-	$(CARGO) fmt --check
-	$(CARGO) clippy --all-targets -- -D warnings
-	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --workspace --no-deps
 
 # `cargo test` links tests against the rlib only; the C tests need the static and shared libraries built.
 test:

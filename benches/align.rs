@@ -1,4 +1,4 @@
-//! Wasserstein–Procrustes alignment on synthetic bilingual embeddings (benches/common/embeddings.rs,
+//! Wasserstein–Procrustes alignment on synthetic bilingual embeddings (testkit/src/embeddings.rs,
 //! `Spec::bilingual`: d = 300, 80% shared vocabulary), in the layout of the LCN paper's table: every
 //! kernel with the same steps, ε = 0.05 and 10 Sinkhorn iterations per step, from the same start (the
 //! Procrustes fit on 100 known pairs), then NN and CSLS (k = 10) precision@1 over all known pairs.
@@ -12,19 +12,9 @@
 //! solves dense Sinkhorn on it and takes the same projected step; the minibatch starts at 500 and
 //! doubles every fifth of the steps (the paper's 5 epochs).
 
-#[allow(dead_code)]
-#[path = "common/data.rs"]
-mod data;
-// Shared with the tests and the demo, which use the parts this benchmark does not.
-#[allow(dead_code)]
-#[path = "common/embeddings.rs"]
-mod embeddings;
-
 use std::sync::Arc;
 use std::time::Instant;
 
-use data::Rng;
-use embeddings::{generate, Spec};
 use faer::linalg::matmul::matmul;
 use faer::{Accum, Mat, MatRef, Par};
 use scalot::align::precision_at_1;
@@ -32,6 +22,8 @@ use scalot::{
     align, solve, AlignKernel, AlignOptions, AlignProgress, Cost, DenseKernel, DenseMode, Initial,
     Kernel, Layout, NystromOptions, PairOptions, PointCloud, SinkhornOptions, Weights,
 };
+use scalot_testkit::data::Rng;
+use scalot_testkit::embeddings::{generate, Spec};
 
 const EPSILON: f64 = 0.05;
 const SINKHORN_ITERATIONS: usize = 10;

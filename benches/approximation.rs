@@ -12,21 +12,17 @@
 //! into 100 buckets, Nyström 200 landmarks, LCN the paper's 20 landmarks and hierarchical k-means
 //! 10 × 100; a last row gives LCN about Nyström's memory (150 landmarks, hierarchical k-means 10 × 12).
 
-#[path = "common/data.rs"]
-mod data;
-
-use scalot::kernel::nystrom::{LCN_LANDMARKS, NYSTROM_LANDMARKS};
-use scalot::sinkhorn::CertifyOptions;
-
 use std::sync::Arc;
 use std::time::Instant;
 
-use data::Rng;
+use scalot::kernel::nystrom::{LCN_LANDMARKS, NYSTROM_LANDMARKS};
+use scalot::sinkhorn::CertifyOptions;
 use scalot::{
-    solve, Cost, DenseKernel, DenseMode, KMeans, Kernel, Layout, LcnKernel, NystromKernel,
-    NystromOptions, PairOptions, PairRule, PointCloud, SinkhornOptions, SparseKernel,
-    StabilisedInverse, TransportPlan, Weights,
+    solve, Cost, Coupling, DenseKernel, DenseMode, KMeans, Kernel, Layout, LcnKernel,
+    NystromKernel, NystromOptions, PairOptions, PairRule, PointCloud, SinkhornOptions,
+    SparseKernel, StabilisedInverse, TransportPlan, Weights,
 };
+use scalot_testkit::data::{self, Rng};
 
 fn main() {
     let args: Vec<String> = std::env::args()

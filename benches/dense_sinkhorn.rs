@@ -16,6 +16,7 @@ use rayon::prelude::*;
 use scalot::{
     solve, Cost, DenseKernel, DenseMode, Kernel, Layout, PointCloud, SinkhornOptions, Weights,
 };
+use scalot_testkit::data::Rng;
 
 const REPEATS: usize = 5;
 const ONLINE_REPEATS: usize = 3;
@@ -52,22 +53,10 @@ fn main() {
     }
 }
 
-/// Two Gaussian clouds with a shifted mean, from a seeded SplitMix64 and Box–Muller.
+/// A standard Gaussian cloud with its mean shifted by `shift` in every coordinate.
 fn cloud(n: usize, shift: f64, seed: u64) -> Vec<f64> {
-    let mut state = seed;
-    let mut uniform = move || {
-        state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        (((z ^ (z >> 31)) >> 11) as f64 + 0.5) / (1u64 << 53) as f64
-    };
-    (0..n * D)
-        .map(|_| {
-            let (u, v) = (uniform(), uniform());
-            (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos() + shift
-        })
-        .collect()
+    let mut rng = Rng(seed);
+    (0..n * D).map(|_| rng.normal() + shift).collect()
 }
 
 fn mean_cost(x: &[f64], y: &[f64]) -> f64 {

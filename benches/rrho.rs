@@ -9,18 +9,14 @@
 //! near-field draws per row) and, up to n = 20,000, the exact engine on the same problem for the value
 //! error. `d=8` and `accuracy=0.02` among the arguments change the dimension and the tree's accuracy.
 
-#[allow(dead_code)]
-#[path = "common/data.rs"]
-mod data;
-
 use std::sync::Arc;
 use std::time::Instant;
 
-use data::Rng;
 use faer::linalg::matmul::matmul;
 use faer::{Accum, Mat, Par};
-use scalot::relaxation::{self, Engine};
+use scalot::rrho::{self, Engine};
 use scalot::{Layout, PointCloud, Preprocessing, RrhoOptions, RrhoProblem};
+use scalot_testkit::data::{self, Rng};
 
 const RHO: f64 = 1.5;
 const TOLERANCE: f64 = 1e-4;
@@ -62,7 +58,7 @@ fn run(problem: &Arc<RrhoProblem>, engine: Engine) -> Run {
         .set_engine(engine)
         .unwrap();
     let start = Instant::now();
-    let solution = relaxation::solve(problem, &options).unwrap();
+    let solution = rrho::solve(problem, &options).unwrap();
     Run {
         seconds: start.elapsed().as_secs_f64(),
         passes: solution.passes(),

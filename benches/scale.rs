@@ -14,20 +14,15 @@
 //! buckets of 20 points do at n = 100,000 (and 200 points too, through outlier buckets). `sparse-knn`
 //! keeps each point's 10 nearest points of the other cloud, both ways, which covers every line.
 
-// Shared with the approximation benchmark, which uses the uniform generators this one does not.
-#[allow(dead_code)]
-#[path = "common/data.rs"]
-mod data;
-
 use std::sync::Arc;
 use std::time::Instant;
 
-use data::Rng;
 use scalot::sinkhorn::CertifyOptions;
 use scalot::{
     solve, Cost, KMeans, Kernel, Layout, LcnKernel, NystromOptions, PairOptions, PairRule,
     PointCloud, SinkhornOptions, SparseKernel, Weights,
 };
+use scalot_testkit::data::{self, Rng};
 
 const D: usize = 64;
 const ITERATIONS: usize = 100;

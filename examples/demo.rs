@@ -10,28 +10,22 @@
 //!
 //! `cargo run --release --example demo -- align` runs the alignment demo instead: Wasserstein–Procrustes
 //! with LCN-Sinkhorn on synthetic bilingual embeddings (n = m = 5,000, d = 300, 80% shared vocabulary;
-//! benches/common/embeddings.rs), from the Procrustes fit on 50 known pairs: 150 steps, printing the
+//! testkit/src/embeddings.rs), from the Procrustes fit on 50 known pairs: 150 steps, printing the
 //! retrieval precision every 50.
-
-#[allow(dead_code)]
-#[path = "../benches/common/data.rs"]
-mod data;
-#[allow(dead_code)]
-#[path = "../benches/common/embeddings.rs"]
-mod embeddings;
 
 use std::sync::Arc;
 use std::time::Instant;
 
-use data::Rng;
 use scalot::align::precision_at_1;
 use scalot::kernel::nystrom::{LCN_LANDMARKS, NYSTROM_LANDMARKS};
 use scalot::sinkhorn::CertifyOptions;
 use scalot::{
-    align, relaxation, solve, AlignKernel, AlignOptions, Cost, DenseKernel, DenseMode, Initial,
-    Kernel, Layout, LcnKernel, NystromKernel, NystromOptions, PairOptions, PointCloud,
-    Preprocessing, RrhoOptions, RrhoProblem, SinkhornOptions, SparseKernel, Weights,
+    align, rrho, solve, AlignKernel, AlignOptions, Cost, DenseKernel, DenseMode, Initial, Kernel,
+    Layout, LcnKernel, NystromKernel, NystromOptions, PairOptions, PointCloud, Preprocessing,
+    RrhoOptions, RrhoProblem, SinkhornOptions, SparseKernel, Weights,
 };
+use scalot_testkit::data::{self, Rng};
+use scalot_testkit::embeddings;
 
 /// n points of a mixture of isotropic Gaussians around `centres` (packed rows of d), row-major.
 fn mixture(rng: &mut Rng, n: usize, centres: &[f64], d: usize, spread: f64) -> Vec<f64> {
@@ -57,17 +51,7 @@ fn main() -> Result<(), scalot::Error> {
     let ys = PointCloud::new("y", &y, m, d, Layout::RowMajor)?;
 
     // ε = 0.2 × the mean cost, estimated on a sample of pairs.
-    let sample = 20_000;
-    let mean_cost = (0..sample)
-        .map(|s| {
-            let (i, j) = ((s * 7919) % n, (s * 104_729) % m);
-            (0..d)
-                .map(|k| (x[i * d + k] - y[j * d + k]).powi(2))
-                .sum::<f64>()
-        })
-        .sum::<f64>()
-        / sample as f64;
-    let epsilon = 0.2 * mean_cost;
+    let epsilon = 0.2 * data::mean_cost(&x, &y, d);
     let a = Weights::new("a", None, n)?;
     let b = Weights::new("b", None, m)?;
     let mut options = SinkhornOptions::default();
@@ -169,12 +153,12 @@ fn main() -> Result<(), scalot::Error> {
         );
     }
     println!();
-    relaxation_against_sinkhorn(&x, &y, d)
+    rrho_against_sinkhorn(&x, &y, d)
 }
 
 /// R_ρ for a few ρ on the first 2,000 points of each sample, and the entropic transport cost of the
 /// Euclidean distance on the same points.
-fn relaxation_against_sinkhorn(x: &[f64], y: &[f64], d: usize) -> Result<(), scalot::Error> {
+fn rrho_against_sinkhorn(x: &[f64], y: &[f64], d: usize) -> Result<(), scalot::Error> {
     let n = 2_000;
     let xs = PointCloud::new("x", &x[..n * d], n, d, Layout::RowMajor)?;
     let ys = PointCloud::new("y", &y[..n * d], n, d, Layout::RowMajor)?;
@@ -224,7 +208,7 @@ fn relaxation_against_sinkhorn(x: &[f64], y: &[f64], d: usize) -> Result<(), sca
             rho,
             Preprocessing::default(),
         )?);
-        let solution = relaxation::solve(&problem, &RrhoOptions::default())?;
+        let solution = rrho::solve(&problem, &RrhoOptions::default())?;
         let certificate = solution.certificate();
         println!(
             "{:<24} {:>6} {:>9.3} {:>16.6}   [{:.6}, {:.6}]{}",

@@ -101,8 +101,17 @@ typedef enum {
  * What a kernel handle holds.
  */
 typedef enum {
+  /**
+   * Dense, its n*m entries stored as doubles at solve time.
+   */
   SCALOT_KERNEL_KIND_DENSE_STORED_F64 = 0,
+  /**
+   * Dense, stored as floats.
+   */
   SCALOT_KERNEL_KIND_DENSE_STORED_F32 = 1,
+  /**
+   * Dense, entries recomputed from the points in every product.
+   */
   SCALOT_KERNEL_KIND_DENSE_ONLINE = 2,
   /**
    * Sparse: exact entries at the kept pairs (scalot_kernel_sparse_new).
@@ -342,72 +351,6 @@ typedef struct scalot_sinkhorn_options scalot_sinkhorn_options;
 typedef struct scalot_sparse_options scalot_sparse_options;
 
 /**
- * Called on the thread that called scalot_sinkhorn_solve, every check interval: `iteration` is the
- * number of iterations done, `error` the stopping rule's current value. Return 0 to continue, non-zero to
- * cancel (the solve then returns SCALOT_STATUS_CANCELLED). R uses this for Ctrl-C, Julia for interrupts.
- *
- * When no report is due for 250 ms, as during the first log-domain iteration or the build of a stored
- * kernel, the callback is called again with the last values (0 and +infinity before the first iteration),
- * and a cancel then stops that pass within a tile of rows. R_rho solves call it so too, and a cancel
- * then takes effect when the running pass ends.
- *
- * The callback may call any scalot function, a nested solve included (it runs on threads of its own,
- * so it works with any thread count); it must not free the kernel or options of the running solve.
- */
-typedef int (*scalot_progress_callback)(void *user_data, size_t iteration, double error);
-
-/**
- * Precision@1 of an alignment's retrieval, over the distinct source points of the given pairs.
- */
-typedef struct {
-  /**
-   * Ranked by cosine similarity between x_i and R y_j.
-   */
-  double nearest_neighbour;
-  /**
-   * Ranked by CSLS (Conneau et al. 2018): 2 cos(x, R y) - r_T(x) - r_S(R y), r the mean cosine of
-   * the k nearest points of the other side; it discounts hubs.
-   */
-  double csls;
-  /**
-   * Distinct source points evaluated.
-   */
-  size_t queries;
-} scalot_retrieval;
-
-/**
- * An interval that holds the exact regularised cost of the problem a plan solved (scalot_plan_certify).
- */
-typedef struct {
-  /**
-   * A lower bound: the exact dual objective at the plan's potentials after one exact c-transform.
-   */
-  double lower;
-  /**
-   * An upper bound: the exact objective of a plan feasible for the problem (the plan's potentials on
-   * the exact kernel, rounded onto exact marginals).
-   */
-  double upper;
-  /**
-   * (upper - lower) / max(|upper|, |lower|), 0 when both are 0.
-   */
-  double relative_gap;
-  /**
-   * <P, C> of that feasible plan.
-   */
-  double transport_cost;
-  /**
-   * Rows sampled for the sums: 0 when every sum is exact.
-   */
-  size_t sampled_rows;
-  /**
-   * Standard errors of lower and upper when sampled, 0 when exact.
-   */
-  double lower_error;
-  double upper_error;
-} scalot_certificate;
-
-/**
  * Facts about a kernel.
  */
 typedef struct {
@@ -453,6 +396,57 @@ typedef struct {
 } scalot_kernel_properties;
 
 /**
+ * Called on the thread that called the solve (scalot_sinkhorn_solve, scalot_rrho_solve, scalot_align,
+ * scalot_plan_certify) as its work goes on: `iteration` is the count of work done, `error` the stopping
+ * rule's current value (each options' setter says which). Return 0 to continue, non-zero to cancel
+ * (the call then returns SCALOT_STATUS_CANCELLED). R uses this for Ctrl-C, Julia for interrupts.
+ *
+ * When no report is due for 250 ms, as during the first log-domain iteration or the build of a stored
+ * kernel, the callback is called again with the last values (0 and +infinity before the first iteration),
+ * and a cancel then stops that pass within a tile of rows. R_rho solves call it so too, and a cancel
+ * then takes effect when the running pass ends.
+ *
+ * The callback may call any scalot function, a nested solve included (it runs on threads of its own,
+ * so it works with any thread count); it must not free the kernel or options of the running solve.
+ */
+typedef int (*scalot_progress_callback)(void *user_data, size_t iteration, double error);
+
+/**
+ * An interval that holds the exact regularised cost of the problem a plan solved (scalot_plan_certify).
+ */
+typedef struct {
+  /**
+   * A lower bound: the exact dual objective at the plan's potentials after one exact c-transform.
+   */
+  double lower;
+  /**
+   * An upper bound: the exact objective of a plan feasible for the problem (the plan's potentials on
+   * the exact kernel, rounded onto exact marginals).
+   */
+  double upper;
+  /**
+   * (upper - lower) / max(|upper|, |lower|), 0 when both are 0.
+   */
+  double relative_gap;
+  /**
+   * <P, C> of that feasible plan.
+   */
+  double transport_cost;
+  /**
+   * Rows sampled for the sums: 0 when every sum is exact.
+   */
+  size_t sampled_rows;
+  /**
+   * The standard error of lower when sampled, 0 when exact.
+   */
+  double lower_error;
+  /**
+   * The standard error of upper when sampled, 0 when exact.
+   */
+  double upper_error;
+} scalot_certificate;
+
+/**
  * What a solve found.
  */
 typedef struct {
@@ -495,234 +489,72 @@ typedef struct {
   bool converged;
 } scalot_rrho_summary;
 
+/**
+ * Precision@1 of an alignment's retrieval, over the distinct source points of the given pairs.
+ */
+typedef struct {
+  /**
+   * Ranked by cosine similarity between x_i and R y_j.
+   */
+  double nearest_neighbour;
+  /**
+   * Ranked by CSLS (Conneau et al. 2018): 2 cos(x, R y) - r_T(x) - r_S(R y), r the mean cosine of
+   * the k nearest points of the other side; it discounts hubs.
+   */
+  double csls;
+  /**
+   * Distinct source points evaluated.
+   */
+  size_t queries;
+} scalot_retrieval;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
 
 /**
- * Creates options with the LCN paper's protocol: dense stored-f32 kernel, epsilon 0.05, 10 Sinkhorn
- * iterations per step, 300 steps, learning rate 500 halved every 100 steps, the identity as start, no
- * callback.
+ * The library version, "MAJOR.MINOR.PATCH", as a static NUL-terminated string.
  *
- * Statuses: OK; NULL_POINTER (out).
+ * Thread-safe. Compare with the SCALOT_VERSION_* macros to detect a header/library mismatch.
  */
-scalot_status scalot_align_options_new(scalot_align_options **out);
+const char *scalot_version(void);
 
 /**
- * Releases options; NULL is a no-op.
+ * The name of a status code, e.g. "SCALOT_STATUS_NULL_POINTER", as a static string;
+ * "SCALOT_STATUS_UNKNOWN" for a number that is not a status.
+ *
+ * Thread-safe.
  */
-void scalot_align_options_free(scalot_align_options *options);
+const char *scalot_status_name(int status);
 
 /**
- * Chooses the kernel every step runs Sinkhorn on (a scalot_align_kernel), rebuilt at every step for
- * (X, Y R^T) since the rotated targets move its buckets and landmarks. The option handles are copied.
+ * The message of the calling thread's last failed call ("" after a success). It names the argument and
+ * the value that failed.
  *
- * - `dense_mode`: a scalot_dense_mode, for DENSE (STORED_F32 is the default); ignored otherwise.
- * - `landmarks`: for NYSTROM and LCN; NULL for the LCN paper's settings (Nystrom: 200 k-means++
- *   landmarks; LCN: 20).
- * - `pairs`: for SPARSE and LCN; NULL (or options without a rule) for the LCN paper's settings (Sparse:
- *   angular LSH, 130 buckets, 16 bands x 2 hashes; LCN: hierarchical k-means 10 x 100).
- *
- * Statuses: OK; NULL_POINTER (options); INVALID_ARGUMENT (kernel, dense_mode).
+ * The string belongs to scalot and stays valid until the same thread's next call into scalot: copy it
+ * before calling again. Each thread has its own message.
  */
-scalot_status scalot_align_options_set_kernel(scalot_align_options *options,
-                                              int kernel,
-                                              int dense_mode,
-                                              const scalot_nystrom_options *landmarks,
-                                              const scalot_sparse_options *pairs);
+const char *scalot_last_error_message(void);
 
 /**
- * Sets epsilon (> 0; default 0.05) of every step's Sinkhorn, on the cost -<x_i, R y_j>.
+ * Sets the number of threads scalot computes with; 0 restores the default (the environment variable
+ * SCALOT_NUM_THREADS if set, else one per core).
  *
- * Statuses: OK; NULL_POINTER; INVALID_ARGUMENT.
+ * Results do not depend on the number of threads: every parallel sum is split in a fixed way.
+ * Calls already running keep the threads they started with.
+ *
+ * At most 1024 threads; SCALOT_NUM_THREADS above that is ignored.
+ *
+ * Statuses: OK; INVALID_ARGUMENT if `threads` is above 1024 or the threads cannot be started.
  */
-scalot_status scalot_align_options_set_epsilon(scalot_align_options *options, double epsilon);
+scalot_status scalot_set_num_threads(size_t threads);
 
 /**
- * Sets the Sinkhorn iterations per step (>= 1; default 10). Each step starts from the previous step's
- * potentials.
+ * Writes the number of threads scalot computes with to `*out`.
  *
- * Statuses: OK; NULL_POINTER; INVALID_ARGUMENT.
+ * Statuses: OK; NULL_POINTER if `out` is NULL.
  */
-scalot_status scalot_align_options_set_sinkhorn_iterations(scalot_align_options *options,
-                                                           size_t iterations);
-
-/**
- * Sets the number of gradient steps (>= 1; default 300).
- *
- * Statuses: OK; NULL_POINTER; INVALID_ARGUMENT.
- */
-scalot_status scalot_align_options_set_steps(scalot_align_options *options, size_t steps);
-
-/**
- * Step t (from 0) uses learning_rate * decay^floor(t / every): learning_rate > 0 (default 500),
- * decay in (0, 1] (default 0.5), every >= 1 (default 100). The step is R <- polar(R - lr G) with
- * G = -X^T P Y for the unit-mass plan P, the paper's R - (lr/n) X^T T Y for T = n P.
- *
- * Statuses: OK; NULL_POINTER; INVALID_ARGUMENT (learning_rate, decay, decay_every).
- */
-scalot_status scalot_align_options_set_learning_rate(scalot_align_options *options,
-                                                     double learning_rate,
-                                                     double decay,
-                                                     size_t every);
-
-/**
- * Starts from the orthogonal d x d matrix `rotation` in `layout` (copied; |R^T R - I| <= 1e-8 is
- * checked at alignment time, against the points' d). NULL restores the identity.
- *
- * Statuses: OK; NULL_POINTER (options); EMPTY_INPUT; SIZE_OVERFLOW; NON_FINITE; INVALID_ARGUMENT (layout).
- */
-scalot_status scalot_align_options_set_initial_rotation(scalot_align_options *options,
-                                                        const double *rotation,
-                                                        size_t d,
-                                                        int layout);
-
-/**
- * Starts from the Procrustes fit on `count` known pairs (`source[k]`, `target[k]`) of x and y indices
- * (copied; checked against the points at alignment time). NULL for both restores the identity.
- *
- * Statuses: OK; NULL_POINTER (options, or one of source and target); EMPTY_INPUT; SIZE_OVERFLOW (count).
- */
-scalot_status scalot_align_options_set_seed_pairs(scalot_align_options *options,
-                                                  const size_t *source,
-                                                  const size_t *target,
-                                                  size_t count);
-
-/**
- * Sets the progress callback, called on the aligning thread after every step with the steps done and,
- * in place of an error, the step's transport cost <P, C>; a non-zero return cancels (CANCELLED). NULL
- * removes it.
- *
- * Statuses: OK; NULL_POINTER (options).
- */
-scalot_status scalot_align_options_set_progress_callback(scalot_align_options *options,
-                                                         scalot_progress_callback callback,
-                                                         void *user_data);
-
-/**
- * Aligns the embeddings `y` (m x d) onto `x` (n x d), both in `layout` (Wasserstein-Procrustes: the
- * orthogonal R minimising the entropic OT cost between X and Y R^T under C_ij = -<x_i, R y_j>, by
- * projected gradient steps, each on a few Sinkhorn iterations; Grave et al. 2019, full batch as in
- * Klicpera, Lienen and Gunnemann 2021). Unit-normalise and centre the embeddings first, as the paper.
- * `options` NULL means the defaults. Nothing of size n x m is allocated unless the kernel is dense.
- *
- * - `rotation`: receives R, d x d in `layout`, with x ~ R y.
- * - `objectives`: NULL, or receives <P, C> at the start and after every step (`objectives_len` must
- *   then be steps + 1).
- * - `plan`: NULL, or receives a new plan handle: the plan between X and Y R^T at the final R (its
- *   targets are the rotated points), for the scalot_plan_* queries.
- *
- * Statuses: OK; NULL_POINTER (x, y, rotation); EMPTY_INPUT; SIZE_OVERFLOW; NON_FINITE;
- * DIMENSION_MISMATCH (the initial rotation's d, objectives_len); INVALID_ARGUMENT (layout, a
- * non-orthogonal initial rotation, seed pairs out of range, kernel options the points cannot meet);
- * NUMERICAL_FAILURE (an approximate kernel with a row or column sum that is not positive); CANCELLED;
- * OUT_OF_MEMORY.
- */
-scalot_status scalot_align(const double *x,
-                           size_t n,
-                           const double *y,
-                           size_t m,
-                           size_t d,
-                           int layout,
-                           const scalot_align_options *options,
-                           double *rotation,
-                           double *objectives,
-                           size_t objectives_len,
-                           scalot_plan **plan);
-
-/**
- * Computes the precision@1 of retrieving y from x after mapping y by `rotation` (d x d in `layout`;
- * need not be orthogonal), over `count` known pairs (`source[k]`, `target[k]`): for every distinct source
- * point, whether the top-ranked of all m targets is one of its listed targets. Ranked by cosine
- * similarity and by CSLS with `k` neighbours (10 in the paper). Similarities are computed in blocks
- * against all points of the other side: O(block * (n + m)) memory, O(n m d) time.
- *
- * Statuses: OK; NULL_POINTER (x, y, rotation, source, target, out); EMPTY_INPUT; SIZE_OVERFLOW;
- * NON_FINITE; DIMENSION_MISMATCH; INVALID_ARGUMENT (layout, pairs out of range, k = 0).
- */
-scalot_status scalot_retrieval_precision(const double *x,
-                                         size_t n,
-                                         const double *y,
-                                         size_t m,
-                                         size_t d,
-                                         int layout,
-                                         const double *rotation,
-                                         const size_t *source,
-                                         const size_t *target,
-                                         size_t count,
-                                         size_t k,
-                                         scalot_retrieval *out);
-
-/**
- * Creates options with the defaults: exact sums up to 10^9 pairs n * m, 1,000 sampled rows above,
- * seed 0, no callback.
- *
- * Statuses: OK; NULL_POINTER (out).
- */
-scalot_status scalot_certify_options_new(scalot_certify_options **out);
-
-/**
- * Releases options; NULL is a no-op.
- */
-void scalot_certify_options_free(scalot_certify_options *options);
-
-/**
- * Sums over every pair exactly up to `pairs` pairs n * m (default 10^9; 0 always samples). Above,
- * sampled rows estimate them (scalot_certify_options_set_samples).
- *
- * Statuses: OK; NULL_POINTER.
- */
-scalot_status scalot_certify_options_set_exact_limit(scalot_certify_options *options, size_t pairs);
-
-/**
- * Above the exact limit, estimates the sums over rows from `rows` rows drawn uniformly with `seed`
- * (default 1,000 and 0; all rows when there are fewer). The approximate plan's own row terms serve as
- * control variates, so the standard errors shrink as the approximation improves; each sampled row costs
- * O(m * d) per pass.
- *
- * Statuses: OK; NULL_POINTER; INVALID_ARGUMENT (rows is 0).
- */
-scalot_status scalot_certify_options_set_samples(scalot_certify_options *options,
-                                                 size_t rows,
-                                                 uint64_t seed);
-
-/**
- * Calls `callback(user_data, blocks, fraction)` on the calling thread between blocks of rows:
- * `blocks` done so far and `fraction` of the certificate's work done, in [0, 1]. Non-zero cancels
- * (SCALOT_STATUS_CANCELLED). NULL removes the callback.
- *
- * Statuses: OK; NULL_POINTER (options).
- */
-scalot_status scalot_certify_options_set_progress_callback(scalot_certify_options *options,
-                                                           scalot_progress_callback callback,
-                                                           void *user_data);
-
-/**
- * Certifies a plan against the exact problem it approximates: the exact kernel of its kernel's points
- * and cost (or cost matrix), the plan's weights, epsilon and marginal relaxation. Writes an interval
- * [lower, upper] that holds the exact regularised cost OT_eps, so relative_gap bounds how far the solve
- * is from the exact one, for any kernel: dense (a converged solve gives a gap near rounding), sparse,
- * Nystrom, LCN.
- *
- * lower is the exact dual objective D(f~, g) after one exact c-transform f~ of the plan's f; upper the
- * exact objective of P~_ij = a_i b_j exp((f~_i + g_j - C_ij)/eps), feasible when the columns are relaxed,
- * and otherwise rounded onto both marginals (Altschuler, Weed and Rigollet 2017). Exact sums cost four
- * passes over every pair for a balanced problem (three otherwise), online, blockwise and in parallel,
- * with no n * m memory. Above the exact limit the sums are estimated from sampled rows: lower is then
- * an unbiased estimate, upper a consistent one (the rounding uses estimated column sums), with standard
- * errors. A problem with relaxed rows and exact columns samples only below the limit.
- *
- * `options` NULL means the defaults of scalot_certify_options_new.
- *
- * Statuses: OK; NULL_POINTER (plan, out); UNSUPPORTED (the kernel has no exact costs; sampling a problem
- * with relaxed rows and exact columns); CANCELLED; NUMERICAL_FAILURE (the exact kernel underflows at the
- * plan's potentials: a larger epsilon); OUT_OF_MEMORY.
- *
- * Thread-safe for a given plan.
- */
-scalot_status scalot_plan_certify(const scalot_plan *plan,
-                                  const scalot_certify_options *options,
-                                  scalot_certificate *out);
+scalot_status scalot_num_threads(size_t *out);
 
 /**
  * Builds the dense kernel between the points `x` (n x d) and `y` (m x d), both in `layout`.
@@ -780,84 +612,166 @@ scalot_status scalot_kernel_info(const scalot_kernel *kernel, scalot_kernel_prop
 void scalot_kernel_free(scalot_kernel *kernel);
 
 /**
- * Builds the locally corrected Nystrom kernel between `x` (n x d) and `y` (m x d) (LCN-Sinkhorn;
- * Klicpera, Lienen and Gunnemann, ICML 2021): K_LCN = K_Nys - K_Nys^sp + K^sp, the Nystrom approximation
- * replaced by the exact entries K_ij = exp(-C_ij/eps) at sparse pairs. Nystrom carries the kernel's
- * global low-rank part, the pairs its large entries near the diagonal of the transport, so LCN is far
- * more accurate than either alone at small epsilon for the same memory. Products cost
- * O((n + m) * landmarks + nnz); nothing of size n * m is allocated. Epsilon-scaling is supported.
+ * Creates sparse-kernel options with no rule set, seed 0, coverage 2 and the backbone on. A kernel
+ * built from options without a rule uses its constructor's default: for scalot_kernel_sparse_new, joint
+ * k-means buckets over X and Y (100 clusters, 1 round, 20 Lloyd iterations); for scalot_kernel_lcn_new,
+ * the LCN paper's hierarchical k-means 10 x 100 (1 round, 10 Lloyd iterations).
  *
- * - `landmarks`: Nystrom options, NULL for the defaults with 20 k-means++ landmarks (n + m if fewer).
- * - `pairs`: sparse options, NULL (or options without a rule) for hierarchical k-means 10 x 100,
- *   1 round, 10 Lloyd iterations. These are the LCN paper's settings for embedding alignment
- *   (there with epsilon = 0.05 on unit-normalised embeddings and the negative dot-product cost).
- *   The authors advise choosing landmarks and pairs independently; the two seeds are separate.
+ * The LCN paper's settings for embedding alignment (Klicpera, Lienen and Gunnemann 2021, lambda = 0.05):
+ * Sparse Sinkhorn with angular LSH, 130 buckets, 16 bands x 2 hashes
+ * (scalot_sparse_options_set_lsh(o, 130, 2, 16)); LCN with hierarchical k-means 10 x 100
+ * (scalot_sparse_options_set_hierarchical_kmeans) and 20 k-means++ landmarks.
  *
- * Other arguments as scalot_kernel_dense_new. A solve fails with NUMERICAL_FAILURE, naming the row or
- * column, where an approximate sum is not positive: use more landmarks, more pairs, or a larger epsilon.
- * The plan's transport cost is as for scalot_kernel_nystrom_new.
+ * Statuses: OK; NULL_POINTER (out).
+ */
+scalot_status scalot_sparse_options_new(scalot_sparse_options **out);
+
+/**
+ * Releases sparse-kernel options; NULL is a no-op.
+ */
+void scalot_sparse_options_free(scalot_sparse_options *options);
+
+/**
+ * Keeps the pairs that share a k-means cluster of X and Y clustered jointly: k-means++ seeding, then at
+ * most `iterations` Lloyd iterations (0 keeps the seeding), repeated `rounds` times from different seeds
+ * and OR-ed. Each round costs O((n + m) * clusters * d) per iteration; nnz is about n * m / clusters per
+ * round on balanced clusters.
+ *
+ * Statuses: OK; NULL_POINTER; INVALID_ARGUMENT (clusters or rounds is 0; rounds above 256; clusters
+ * above n + m is refused when the kernel is built).
+ */
+scalot_status scalot_sparse_options_set_kmeans(scalot_sparse_options *options,
+                                               size_t clusters,
+                                               size_t rounds,
+                                               size_t iterations);
+
+/**
+ * Keeps the pairs that share a bucket of hierarchical k-means over X and Y jointly: the points are split
+ * into `branching[0]` clusters, each of those into `branching[1]`, and so on, for
+ * prod(branching) buckets at a cost of about sum(branching) distances per point and Lloyd iteration
+ * (flat k-means into as many buckets costs their product). Each split is k-means++ seeding and at most
+ * `iterations` Lloyd iterations; `rounds` hierarchies from different seeds are OR-ed. The LCN paper uses
+ * {10, 100}.
+ *
+ * `branching` is read during the call and not kept.
+ *
+ * Statuses: OK; NULL_POINTER (options, branching); SIZE_OVERFLOW (levels); INVALID_ARGUMENT (levels,
+ * rounds or an entry of branching is 0; rounds above 256; the product of branching exceeds 2^64; an
+ * entry above n + m is refused when the kernel is built).
+ */
+scalot_status scalot_sparse_options_set_hierarchical_kmeans(scalot_sparse_options *options,
+                                                            const size_t *branching,
+                                                            size_t levels,
+                                                            size_t rounds,
+                                                            size_t iterations);
+
+/**
+ * Keeps the pairs that share a bucket of angular LSH (cross-polytope style) in any band. One hash draws
+ * a Gaussian d x (buckets/2) matrix R and puts x in the bucket argmax [R^T x, -R^T x], so points at a
+ * small angle tend to share it; `hashes` hashes are AND-ed within a band and `bands` bands are OR-ed.
+ * Suited to the cosine geometry of normalised, centred data such as word embeddings. Costs
+ * O((n + m) * d * buckets/2 * hashes * bands). The LCN paper's Sparse Sinkhorn uses 130 buckets,
+ * 2 hashes, 16 bands.
+ *
+ * Statuses: OK; NULL_POINTER; INVALID_ARGUMENT (buckets odd or below 2; hashes or bands 0; bands
+ * above 256; buckets^hashes above 2^64).
+ */
+scalot_status scalot_sparse_options_set_lsh(scalot_sparse_options *options,
+                                            size_t buckets,
+                                            size_t hashes,
+                                            size_t bands);
+
+/**
+ * Keeps each point's `k` nearest points of the other cloud by the cost, both ways (so no row or column
+ * is empty). Exact: a k-d tree for d <= 8 with a Euclidean cost (about O((n + m) log) per query), a
+ * blocked exhaustive search in O(n * m * d) otherwise.
+ *
+ * Statuses: OK; NULL_POINTER; INVALID_ARGUMENT (k is 0).
+ */
+scalot_status scalot_sparse_options_set_neighbours(scalot_sparse_options *options,
+                                                   size_t k);
+
+/**
+ * Keeps the pairs with C_ij <= `factor` * epsilon (epsilon-truncation; the dropped entries are below
+ * exp(-factor)). An exhaustive scan in O(n * m * d).
+ *
+ * Statuses: OK; NULL_POINTER; INVALID_ARGUMENT (factor not positive and finite).
+ */
+scalot_status scalot_sparse_options_set_truncation(scalot_sparse_options *options,
+                                                   double factor);
+
+/**
+ * Seeds the randomised rules (k-means, LSH) and the clustering that finds nearest partners: the same
+ * seed gives the same pairs for any number of threads.
+ *
+ * Statuses: OK; NULL_POINTER.
+ */
+scalot_status scalot_sparse_options_set_seed(scalot_sparse_options *options,
+                                             uint64_t seed);
+
+/**
+ * Gives every row and column at least `partners` pairs (default 2; 0 switches it off): after the rule
+ * has chosen its pairs, each line with fewer gets its `partners` nearest points of the other cloud by
+ * the cost. With k-means buckets they are searched first in the line's own split: the other cloud's
+ * members of the buckets its k-means split made, nearest centre first, until 2,048 candidates are
+ * scanned (O(2048 * d) per line, no extra clustering). Lines whose split holds too few partners, and
+ * every line under the other rules, use a coarse clustering of x and y (about sqrt(n + m) clusters,
+ * visited in order of a lower bound on their costs), at about O((n + m) * sqrt(n + m) * d) for the
+ * clustering, built only when some line needs it, and O(2048 * d) per line: exact where the bounds
+ * close within 2,048 candidates (always below 2,048 points, mostly in low dimension), else the cheapest
+ * of those candidates. Without coverage a line the rule leaves empty makes a solve fail with
+ * NUMERICAL_FAILURE naming it. An outlier then still gets its nearest partners, and LSH buckets or
+ * epsilon-truncation never leave a line empty.
+ *
+ * Statuses: OK; NULL_POINTER.
+ */
+scalot_status scalot_sparse_options_set_coverage(scalot_sparse_options *options,
+                                                 size_t partners);
+
+/**
+ * Switches the transport backbone of balanced solves on (1, the default) or off (0). Balanced Sinkhorn
+ * on a sparse pattern converges only if some plan on the pattern has the solve's marginals, which
+ * buckets and neighbourhoods rarely allow (a bucket whose source and target masses differ, or mass that
+ * must move further than a neighbourhood). With the backbone on, a balanced solve runs on the pairs plus
+ * the support of one plan with its marginals: a coarse plan between the clusters of x and y by the
+ * minimum-cost rule, refined into a monotone plan within each pair of clusters (about 2 (n + m) pairs,
+ * O((n + m) * d) to build, plus one rebuild of the pattern). The plan's kernel (scalot_plan_kernel_info)
+ * counts them in added_pairs. Off, such a solve runs to its iteration limit. Unbalanced solves never add
+ * a backbone. LCN kernels ignore this option: their low-rank part connects every pair.
+ *
+ * Statuses: OK; NULL_POINTER; INVALID_ARGUMENT (enabled is neither 0 nor 1).
+ */
+scalot_status scalot_sparse_options_set_backbone(scalot_sparse_options *options,
+                                                 int enabled);
+
+/**
+ * Builds the sparse kernel between `x` (n x d) and `y` (m x d): K_ij = exp(-C_ij/eps) at the pairs the
+ * options choose, 0 elsewhere (Sparse Sinkhorn, Klicpera, Lienen and Gunnemann 2021). Products cost
+ * O(nnz); epsilon-scaling is supported (the pairs are kept). The plan's transport cost is exact over
+ * the kept pairs.
+ *
+ * Arguments as scalot_kernel_dense_new; `options` NULL means the defaults of scalot_sparse_options_new.
+ * Every row and column keeps at least the coverage's pairs (scalot_sparse_options_set_coverage), and a
+ * balanced solve adds a transport backbone (scalot_sparse_options_set_backbone), so that a balanced
+ * solve converges on every pattern. The kernel approximates the dense kernel only as well as its pairs
+ * hold the plan's mass: scalot_plan_certify says how far a solve is from the exact one.
  *
  * Statuses: OK; NULL_POINTER (x, y, out); EMPTY_INPUT; SIZE_OVERFLOW; NON_FINITE; INVALID_ARGUMENT
- * (layout, cost, epsilon, landmarks or clusters above n + m, m above 2^32 - 1); NUMERICAL_FAILURE (the
- * landmark matrix cannot be inverted); OUT_OF_MEMORY.
+ * (layout, cost, epsilon, clusters above n + m, m above 2^32 - 1, LSH bands of more than
+ * max(n + m, 2^16) directions, buckets/2 * hashes); OUT_OF_MEMORY.
  *
  * Thread-safe.
  */
-scalot_status scalot_kernel_lcn_new(const double *x,
-                                    size_t n,
-                                    const double *y,
-                                    size_t m,
-                                    size_t d,
-                                    int layout,
-                                    int cost,
-                                    double epsilon,
-                                    const scalot_nystrom_options *landmarks,
-                                    const scalot_sparse_options *pairs,
-                                    scalot_kernel **out);
-
-/**
- * The library version, "MAJOR.MINOR.PATCH", as a static NUL-terminated string.
- *
- * Thread-safe. Compare with the SCALOT_VERSION_* macros to detect a header/library mismatch.
- */
-const char *scalot_version(void);
-
-/**
- * The name of a status code, e.g. "SCALOT_STATUS_NULL_POINTER", as a static string;
- * "SCALOT_STATUS_UNKNOWN" for a number that is not a status.
- *
- * Thread-safe.
- */
-const char *scalot_status_name(int status);
-
-/**
- * The message of the calling thread's last failed call ("" after a success). It names the argument and
- * the value that failed.
- *
- * The string belongs to scalot and stays valid until the same thread's next call into scalot: copy it
- * before calling again. Each thread has its own message.
- */
-const char *scalot_last_error_message(void);
-
-/**
- * Sets the number of threads scalot computes with; 0 restores the default (the environment variable
- * SCALOT_NUM_THREADS if set, else one per core).
- *
- * Results do not depend on the number of threads: every parallel sum is split in a fixed way.
- * Calls already running keep the threads they started with.
- *
- * At most 1024 threads; SCALOT_NUM_THREADS above that is ignored.
- *
- * Statuses: OK; INVALID_ARGUMENT if `threads` is above 1024 or the threads cannot be started.
- */
-scalot_status scalot_set_num_threads(size_t threads);
-
-/**
- * Writes the number of threads scalot computes with to `*out`.
- *
- * Statuses: OK; NULL_POINTER if `out` is NULL.
- */
-scalot_status scalot_num_threads(size_t *out);
+scalot_status scalot_kernel_sparse_new(const double *x,
+                                       size_t n,
+                                       const double *y,
+                                       size_t m,
+                                       size_t d,
+                                       int layout,
+                                       int cost,
+                                       double epsilon,
+                                       const scalot_sparse_options *options,
+                                       scalot_kernel **out);
 
 /**
  * Creates Nystrom options with the defaults: the constructor's number of landmarks (200 for
@@ -940,6 +854,170 @@ scalot_status scalot_kernel_nystrom_new(const double *x,
                                         double epsilon,
                                         const scalot_nystrom_options *options,
                                         scalot_kernel **out);
+
+/**
+ * Builds the locally corrected Nystrom kernel between `x` (n x d) and `y` (m x d) (LCN-Sinkhorn;
+ * Klicpera, Lienen and Gunnemann, ICML 2021): K_LCN = K_Nys - K_Nys^sp + K^sp, the Nystrom approximation
+ * replaced by the exact entries K_ij = exp(-C_ij/eps) at sparse pairs. Nystrom carries the kernel's
+ * global low-rank part, the pairs its large entries near the diagonal of the transport, so LCN is far
+ * more accurate than either alone at small epsilon for the same memory. Products cost
+ * O((n + m) * landmarks + nnz); nothing of size n * m is allocated. Epsilon-scaling is supported.
+ *
+ * - `landmarks`: Nystrom options, NULL for the defaults with 20 k-means++ landmarks (n + m if fewer).
+ * - `pairs`: sparse options, NULL (or options without a rule) for hierarchical k-means 10 x 100,
+ *   1 round, 10 Lloyd iterations. These are the LCN paper's settings for embedding alignment
+ *   (there with epsilon = 0.05 on unit-normalised embeddings and the negative dot-product cost).
+ *   The authors advise choosing landmarks and pairs independently; the two seeds are separate.
+ *
+ * Other arguments as scalot_kernel_dense_new. A solve fails with NUMERICAL_FAILURE, naming the row or
+ * column, where an approximate sum is not positive: use more landmarks, more pairs, or a larger epsilon.
+ * The plan's transport cost is as for scalot_kernel_nystrom_new.
+ *
+ * Statuses: OK; NULL_POINTER (x, y, out); EMPTY_INPUT; SIZE_OVERFLOW; NON_FINITE; INVALID_ARGUMENT
+ * (layout, cost, epsilon, landmarks or clusters above n + m, m above 2^32 - 1); NUMERICAL_FAILURE (the
+ * landmark matrix cannot be inverted); OUT_OF_MEMORY.
+ *
+ * Thread-safe.
+ */
+scalot_status scalot_kernel_lcn_new(const double *x,
+                                    size_t n,
+                                    const double *y,
+                                    size_t m,
+                                    size_t d,
+                                    int layout,
+                                    int cost,
+                                    double epsilon,
+                                    const scalot_nystrom_options *landmarks,
+                                    const scalot_sparse_options *pairs,
+                                    scalot_kernel **out);
+
+/**
+ * Creates options with the defaults: tolerance 1e-9, 1000 iterations, check every iteration, balanced,
+ * adaptive over-relaxation, no epsilon-scaling, no warm start, no callback (POT's defaults where POT has
+ * the option).
+ *
+ * Statuses: OK; NULL_POINTER (out).
+ */
+scalot_status scalot_sinkhorn_options_new(scalot_sinkhorn_options **out);
+
+/**
+ * Releases options; NULL is a no-op.
+ */
+void scalot_sinkhorn_options_free(scalot_sinkhorn_options *options);
+
+/**
+ * Stops when the stopping rule falls below `tolerance` (default 1e-9, must be > 0): the L1 marginal
+ * error ||P1 - a||_1 + ||P^T 1 - b||_1 for balanced problems, the largest change of the potentials
+ * divided by eps for unbalanced ones.
+ *
+ * Statuses: OK; NULL_POINTER; INVALID_ARGUMENT.
+ */
+scalot_status scalot_sinkhorn_options_set_tolerance(scalot_sinkhorn_options *options,
+                                                    double tolerance);
+
+/**
+ * At most `max_iterations` iterations (default 1000, must be >= 1). Reaching it is not an error: the
+ * plan reports converged = false.
+ *
+ * Statuses: OK; NULL_POINTER; INVALID_ARGUMENT.
+ */
+scalot_status scalot_sinkhorn_options_set_max_iterations(scalot_sinkhorn_options *options,
+                                                         size_t max_iterations);
+
+/**
+ * Evaluates the stopping rule and calls the progress callback every `interval` iterations (default 1,
+ * must be >= 1). The rule costs nothing extra to evaluate; a larger interval only calls back less often.
+ *
+ * Statuses: OK; NULL_POINTER; INVALID_ARGUMENT.
+ */
+scalot_status scalot_sinkhorn_options_set_check_interval(scalot_sinkhorn_options *options,
+                                                         size_t interval);
+
+/**
+ * Relaxes the marginals: minimises <P,C> + eps KL(P|ab^T) + tau_a KL(P1|a) + tau_b KL(P^T 1|b), as POT's
+ * sinkhorn_unbalanced(reg=eps, reg_m=tau, reg_type='kl'). INFINITY keeps that marginal exact; both
+ * INFINITY (the default) is the balanced problem. Each tau must be > 0.
+ *
+ * Statuses: OK; NULL_POINTER; INVALID_ARGUMENT (names tau_a or tau_b).
+ */
+scalot_status scalot_sinkhorn_options_set_marginal_relaxation(scalot_sinkhorn_options *options,
+                                                              double tau_a,
+                                                              double tau_b);
+
+/**
+ * Solves at eps*start, eps*start*factor, ... and finally eps, each stage warm-starting the next and
+ * stopping at tolerance max(tolerance, 1e-3). `start` = 1 turns scaling off (the default); otherwise
+ * `start` > 1 and 0 < `factor` < 1. Needs a dense kernel (UNSUPPORTED at solve time otherwise).
+ *
+ * Statuses: OK; NULL_POINTER; INVALID_ARGUMENT (names start or factor).
+ */
+scalot_status scalot_sinkhorn_options_set_epsilon_scaling(scalot_sinkhorn_options *options,
+                                                          double start,
+                                                          double factor);
+
+/**
+ * Over-relaxes the updates, ln u <- (1 - omega) ln u + omega ln u_sinkhorn, which speeds up small-eps
+ * problems many times. `omega` = 0 chooses omega from the measured convergence rate (the default);
+ * 0 < `omega` < 2 fixes it; 1 is plain Sinkhorn. The solution is the same.
+ *
+ * Statuses: OK; NULL_POINTER; INVALID_ARGUMENT (names omega).
+ */
+scalot_status scalot_sinkhorn_options_set_overrelaxation(scalot_sinkhorn_options *options,
+                                                         double omega);
+
+/**
+ * Starts from the potentials `f` (length n) and `g` (length m) of an earlier plan (scalot_plan_potentials),
+ * which are copied. Both NULL clears the warm start. The lengths are checked against the kernel at solve
+ * time.
+ *
+ * Statuses: OK; NULL_POINTER (options, or one of f and g); EMPTY_INPUT; SIZE_OVERFLOW (n, m); NON_FINITE.
+ */
+scalot_status scalot_sinkhorn_options_set_warm_start(scalot_sinkhorn_options *options,
+                                                     const double *f,
+                                                     size_t n,
+                                                     const double *g,
+                                                     size_t m);
+
+/**
+ * Sets the progress callback and the pointer passed back to it; a NULL `callback` removes it.
+ *
+ * Statuses: OK; NULL_POINTER (options).
+ */
+scalot_status scalot_sinkhorn_options_set_progress_callback(scalot_sinkhorn_options *options,
+                                                            scalot_progress_callback callback,
+                                                            void *user_data);
+
+/**
+ * Solves entropic optimal transport between the marginals `a` (length n) and `b` (length m) on `kernel`.
+ *
+ * - `a`, `b`: non-negative weights, or NULL for uniform weights 1/n and 1/m (as POT). Balanced problems
+ *   need equal total masses (to 1e-6 relative).
+ * - `options`: NULL for the defaults.
+ * - `out`: receives a new plan (release with scalot_plan_free), also when the iteration limit is reached
+ *   first; then scalot_plan_converged reports false.
+ *
+ * A balanced solve on which Sinkhorn stalls (after 256 iterations, with the L1 error below 1e-3 of the
+ * mass, its measured rate predicts more than 1000 further ones) finishes with Newton's method on the semi-dual, conjugate gradients on the kernel's
+ * products (Brauer et al. 2017). Its operator passes count as iterations, and it reports progress and
+ * honours cancellation like Sinkhorn.
+ *
+ * Statuses: OK; NULL_POINTER (kernel, out); EMPTY_INPUT; DIMENSION_MISMATCH (n, m against the kernel, or a
+ * warm start's lengths); NON_FINITE, NEGATIVE_WEIGHT, ZERO_MASS (a, b); INVALID_ARGUMENT (weights whose
+ * sum overflows); MASS_MISMATCH; OUT_OF_MEMORY (a stored kernel's n*m entries, refused before any pass
+ * over the costs); NUMERICAL_FAILURE (also a plan whose mass or objectives would overflow, as for an
+ * epsilon so small that C/epsilon leaves the doubles); CANCELLED; UNSUPPORTED (epsilon-scaling on a
+ * kernel that cannot be rebuilt).
+ *
+ * Thread-safe for distinct options handles; the kernel may be shared. The progress callback runs on the
+ * calling thread.
+ */
+scalot_status scalot_sinkhorn_solve(const scalot_kernel *kernel,
+                                    const double *a,
+                                    size_t n,
+                                    const double *b,
+                                    size_t m,
+                                    const scalot_sinkhorn_options *options,
+                                    scalot_plan **out);
 
 /**
  * Releases a plan; NULL is a no-op.
@@ -1133,6 +1211,77 @@ scalot_status scalot_plan_top_k(const scalot_plan *plan,
                                 size_t *cols,
                                 double *values,
                                 size_t len);
+
+/**
+ * Creates options with the defaults: exact sums up to 10^9 pairs n * m, 1,000 sampled rows above,
+ * seed 0, no callback.
+ *
+ * Statuses: OK; NULL_POINTER (out).
+ */
+scalot_status scalot_certify_options_new(scalot_certify_options **out);
+
+/**
+ * Releases options; NULL is a no-op.
+ */
+void scalot_certify_options_free(scalot_certify_options *options);
+
+/**
+ * Sums over every pair exactly up to `pairs` pairs n * m (default 10^9; 0 always samples). Above,
+ * sampled rows estimate them (scalot_certify_options_set_samples).
+ *
+ * Statuses: OK; NULL_POINTER.
+ */
+scalot_status scalot_certify_options_set_exact_limit(scalot_certify_options *options, size_t pairs);
+
+/**
+ * Above the exact limit, estimates the sums over rows from `rows` rows drawn uniformly with `seed`
+ * (default 1,000 and 0; all rows when there are fewer). The approximate plan's own row terms serve as
+ * control variates, so the standard errors shrink as the approximation improves; each sampled row costs
+ * O(m * d) per pass.
+ *
+ * Statuses: OK; NULL_POINTER; INVALID_ARGUMENT (rows is 0).
+ */
+scalot_status scalot_certify_options_set_samples(scalot_certify_options *options,
+                                                 size_t rows,
+                                                 uint64_t seed);
+
+/**
+ * Calls `callback(user_data, blocks, fraction)` on the calling thread between blocks of rows:
+ * `blocks` done so far and `fraction` of the certificate's work done, in [0, 1]. Non-zero cancels
+ * (SCALOT_STATUS_CANCELLED). NULL removes the callback.
+ *
+ * Statuses: OK; NULL_POINTER (options).
+ */
+scalot_status scalot_certify_options_set_progress_callback(scalot_certify_options *options,
+                                                           scalot_progress_callback callback,
+                                                           void *user_data);
+
+/**
+ * Certifies a plan against the exact problem it approximates: the exact kernel of its kernel's points
+ * and cost (or cost matrix), the plan's weights, epsilon and marginal relaxation. Writes an interval
+ * [lower, upper] that holds the exact regularised cost OT_eps, so relative_gap bounds how far the solve
+ * is from the exact one, for any kernel: dense (a converged solve gives a gap near rounding), sparse,
+ * Nystrom, LCN.
+ *
+ * lower is the exact dual objective D(f~, g) after one exact c-transform f~ of the plan's f; upper the
+ * exact objective of P~_ij = a_i b_j exp((f~_i + g_j - C_ij)/eps), feasible when the columns are relaxed,
+ * and otherwise rounded onto both marginals (Altschuler, Weed and Rigollet 2017). Exact sums cost four
+ * passes over every pair for a balanced problem (three otherwise), online, blockwise and in parallel,
+ * with no n * m memory. Above the exact limit the sums are estimated from sampled rows: lower is then
+ * an unbiased estimate, upper a consistent one (the rounding uses estimated column sums), with standard
+ * errors. A problem with relaxed rows and exact columns samples only below the limit.
+ *
+ * `options` NULL means the defaults of scalot_certify_options_new.
+ *
+ * Statuses: OK; NULL_POINTER (plan, out); UNSUPPORTED (the kernel has no exact costs; sampling a problem
+ * with relaxed rows and exact columns); CANCELLED; NUMERICAL_FAILURE (the exact kernel underflows at the
+ * plan's potentials: a larger epsilon); OUT_OF_MEMORY.
+ *
+ * Thread-safe for a given plan.
+ */
+scalot_status scalot_plan_certify(const scalot_plan *plan,
+                                  const scalot_certify_options *options,
+                                  scalot_certificate *out);
 
 /**
  * Poses an R_rho problem between the points `x` (n x d) and `y` (m x d), both in `layout`, with the
@@ -1331,294 +1480,158 @@ scalot_status scalot_rrho_solution_top_k(const scalot_rrho_solution *solution,
                                          size_t len);
 
 /**
- * Creates options with the defaults: tolerance 1e-9, 1000 iterations, check every iteration, balanced,
- * adaptive over-relaxation, no epsilon-scaling, no warm start, no callback (POT's defaults where POT has
- * the option).
+ * Creates options with the LCN paper's protocol: dense stored-f32 kernel, epsilon 0.05, 10 Sinkhorn
+ * iterations per step, 300 steps, learning rate 500 halved every 100 steps, the identity as start, no
+ * callback.
  *
  * Statuses: OK; NULL_POINTER (out).
  */
-scalot_status scalot_sinkhorn_options_new(scalot_sinkhorn_options **out);
+scalot_status scalot_align_options_new(scalot_align_options **out);
 
 /**
  * Releases options; NULL is a no-op.
  */
-void scalot_sinkhorn_options_free(scalot_sinkhorn_options *options);
+void scalot_align_options_free(scalot_align_options *options);
 
 /**
- * Stops when the stopping rule falls below `tolerance` (default 1e-9, must be > 0): the L1 marginal
- * error ||P1 - a||_1 + ||P^T 1 - b||_1 for balanced problems, the largest change of the potentials
- * divided by eps for unbalanced ones.
+ * Chooses the kernel every step runs Sinkhorn on (a scalot_align_kernel), rebuilt at every step for
+ * (X, Y R^T) since the rotated targets move its buckets and landmarks. The option handles are copied.
+ *
+ * - `dense_mode`: a scalot_dense_mode, for DENSE (STORED_F32 is the default); ignored otherwise.
+ * - `landmarks`: for NYSTROM and LCN; NULL for the LCN paper's settings (Nystrom: 200 k-means++
+ *   landmarks; LCN: 20).
+ * - `pairs`: for SPARSE and LCN; NULL (or options without a rule) for the LCN paper's settings (Sparse:
+ *   angular LSH, 130 buckets, 16 bands x 2 hashes; LCN: hierarchical k-means 10 x 100).
+ *
+ * Statuses: OK; NULL_POINTER (options); INVALID_ARGUMENT (kernel, dense_mode).
+ */
+scalot_status scalot_align_options_set_kernel(scalot_align_options *options,
+                                              int kernel,
+                                              int dense_mode,
+                                              const scalot_nystrom_options *landmarks,
+                                              const scalot_sparse_options *pairs);
+
+/**
+ * Sets epsilon (> 0; default 0.05) of every step's Sinkhorn, on the cost -<x_i, R y_j>.
  *
  * Statuses: OK; NULL_POINTER; INVALID_ARGUMENT.
  */
-scalot_status scalot_sinkhorn_options_set_tolerance(scalot_sinkhorn_options *options,
-                                                    double tolerance);
+scalot_status scalot_align_options_set_epsilon(scalot_align_options *options, double epsilon);
 
 /**
- * At most `max_iterations` iterations (default 1000, must be >= 1). Reaching it is not an error: the
- * plan reports converged = false.
+ * Sets the Sinkhorn iterations per step (>= 1; default 10). Each step starts from the previous step's
+ * potentials.
  *
  * Statuses: OK; NULL_POINTER; INVALID_ARGUMENT.
  */
-scalot_status scalot_sinkhorn_options_set_max_iterations(scalot_sinkhorn_options *options,
-                                                         size_t max_iterations);
+scalot_status scalot_align_options_set_sinkhorn_iterations(scalot_align_options *options,
+                                                           size_t iterations);
 
 /**
- * Evaluates the stopping rule and calls the progress callback every `interval` iterations (default 1,
- * must be >= 1). The rule costs nothing extra to evaluate; a larger interval only calls back less often.
+ * Sets the number of gradient steps (>= 1; default 300).
  *
  * Statuses: OK; NULL_POINTER; INVALID_ARGUMENT.
  */
-scalot_status scalot_sinkhorn_options_set_check_interval(scalot_sinkhorn_options *options,
-                                                         size_t interval);
+scalot_status scalot_align_options_set_steps(scalot_align_options *options, size_t steps);
 
 /**
- * Relaxes the marginals: minimises <P,C> + eps KL(P|ab^T) + tau_a KL(P1|a) + tau_b KL(P^T 1|b), as POT's
- * sinkhorn_unbalanced(reg=eps, reg_m=tau, reg_type='kl'). INFINITY keeps that marginal exact; both
- * INFINITY (the default) is the balanced problem. Each tau must be > 0.
+ * Step t (from 0) uses learning_rate * decay^floor(t / every): learning_rate > 0 (default 500),
+ * decay in (0, 1] (default 0.5), every >= 1 (default 100). The step is R <- polar(R - lr G) with
+ * G = -X^T P Y for the unit-mass plan P, the paper's R - (lr/n) X^T T Y for T = n P.
  *
- * Statuses: OK; NULL_POINTER; INVALID_ARGUMENT (names tau_a or tau_b).
+ * Statuses: OK; NULL_POINTER; INVALID_ARGUMENT (learning_rate, decay, decay_every).
  */
-scalot_status scalot_sinkhorn_options_set_marginal_relaxation(scalot_sinkhorn_options *options,
-                                                              double tau_a,
-                                                              double tau_b);
+scalot_status scalot_align_options_set_learning_rate(scalot_align_options *options,
+                                                     double learning_rate,
+                                                     double decay,
+                                                     size_t every);
 
 /**
- * Solves at eps*start, eps*start*factor, ... and finally eps, each stage warm-starting the next and
- * stopping at tolerance max(tolerance, 1e-3). `start` = 1 turns scaling off (the default); otherwise
- * `start` > 1 and 0 < `factor` < 1. Needs a dense kernel (UNSUPPORTED at solve time otherwise).
+ * Starts from the orthogonal d x d matrix `rotation` in `layout` (copied; |R^T R - I| <= 1e-8 is
+ * checked at alignment time, against the points' d). NULL restores the identity.
  *
- * Statuses: OK; NULL_POINTER; INVALID_ARGUMENT (names start or factor).
+ * Statuses: OK; NULL_POINTER (options); EMPTY_INPUT; SIZE_OVERFLOW; NON_FINITE; INVALID_ARGUMENT (layout).
  */
-scalot_status scalot_sinkhorn_options_set_epsilon_scaling(scalot_sinkhorn_options *options,
-                                                          double start,
-                                                          double factor);
+scalot_status scalot_align_options_set_initial_rotation(scalot_align_options *options,
+                                                        const double *rotation,
+                                                        size_t d,
+                                                        int layout);
 
 /**
- * Over-relaxes the updates, ln u <- (1 - omega) ln u + omega ln u_sinkhorn, which speeds up small-eps
- * problems many times. `omega` = 0 chooses omega from the measured convergence rate (the default);
- * 0 < `omega` < 2 fixes it; 1 is plain Sinkhorn. The solution is the same.
+ * Starts from the Procrustes fit on `count` known pairs (`source[k]`, `target[k]`) of x and y indices
+ * (copied; checked against the points at alignment time). NULL for both restores the identity.
  *
- * Statuses: OK; NULL_POINTER; INVALID_ARGUMENT (names omega).
+ * Statuses: OK; NULL_POINTER (options, or one of source and target); EMPTY_INPUT; SIZE_OVERFLOW (count).
  */
-scalot_status scalot_sinkhorn_options_set_overrelaxation(scalot_sinkhorn_options *options,
-                                                         double omega);
+scalot_status scalot_align_options_set_seed_pairs(scalot_align_options *options,
+                                                  const size_t *source,
+                                                  const size_t *target,
+                                                  size_t count);
 
 /**
- * Starts from the potentials `f` (length n) and `g` (length m) of an earlier plan (scalot_plan_potentials),
- * which are copied. Both NULL clears the warm start. The lengths are checked against the kernel at solve
- * time.
- *
- * Statuses: OK; NULL_POINTER (options, or one of f and g); EMPTY_INPUT; SIZE_OVERFLOW (n, m); NON_FINITE.
- */
-scalot_status scalot_sinkhorn_options_set_warm_start(scalot_sinkhorn_options *options,
-                                                     const double *f,
-                                                     size_t n,
-                                                     const double *g,
-                                                     size_t m);
-
-/**
- * Sets the progress callback and the pointer passed back to it; a NULL `callback` removes it.
+ * Sets the progress callback, called on the aligning thread after every step with the steps done and,
+ * in place of an error, the step's transport cost <P, C>; a non-zero return cancels (CANCELLED). NULL
+ * removes it.
  *
  * Statuses: OK; NULL_POINTER (options).
  */
-scalot_status scalot_sinkhorn_options_set_progress_callback(scalot_sinkhorn_options *options,
-                                                            scalot_progress_callback callback,
-                                                            void *user_data);
+scalot_status scalot_align_options_set_progress_callback(scalot_align_options *options,
+                                                         scalot_progress_callback callback,
+                                                         void *user_data);
 
 /**
- * Solves entropic optimal transport between the marginals `a` (length n) and `b` (length m) on `kernel`.
+ * Aligns the embeddings `y` (m x d) onto `x` (n x d), both in `layout` (Wasserstein-Procrustes: the
+ * orthogonal R minimising the entropic OT cost between X and Y R^T under C_ij = -<x_i, R y_j>, by
+ * projected gradient steps, each on a few Sinkhorn iterations; Grave et al. 2019, full batch as in
+ * Klicpera, Lienen and Gunnemann 2021). Unit-normalise and centre the embeddings first, as the paper.
+ * `options` NULL means the defaults. Nothing of size n x m is allocated unless the kernel is dense.
  *
- * - `a`, `b`: non-negative weights, or NULL for uniform weights 1/n and 1/m (as POT). Balanced problems
- *   need equal total masses (to 1e-6 relative).
- * - `options`: NULL for the defaults.
- * - `out`: receives a new plan (release with scalot_plan_free), also when the iteration limit is reached
- *   first; then scalot_plan_converged reports false.
+ * - `rotation`: receives R, d x d in `layout`, with x ~ R y.
+ * - `objectives`: NULL, or receives <P, C> at the start and after every step (`objectives_len` must
+ *   then be steps + 1).
+ * - `plan`: NULL, or receives a new plan handle: the plan between X and Y R^T at the final R (its
+ *   targets are the rotated points), for the scalot_plan_* queries.
  *
- * A balanced solve on which Sinkhorn stalls (after 256 iterations, with the L1 error below 1e-3 of the
- * mass, its measured rate predicts more than 1000 further ones) finishes with Newton's method on the semi-dual, conjugate gradients on the kernel's
- * products (Brauer et al. 2017). Its operator passes count as iterations, and it reports progress and
- * honours cancellation like Sinkhorn.
- *
- * Statuses: OK; NULL_POINTER (kernel, out); EMPTY_INPUT; DIMENSION_MISMATCH (n, m against the kernel, or a
- * warm start's lengths); NON_FINITE, NEGATIVE_WEIGHT, ZERO_MASS (a, b); INVALID_ARGUMENT (weights whose
- * sum overflows); MASS_MISMATCH; OUT_OF_MEMORY (a stored kernel's n*m entries, refused before any pass
- * over the costs); NUMERICAL_FAILURE (also a plan whose mass or objectives would overflow, as for an
- * epsilon so small that C/epsilon leaves the doubles); CANCELLED; UNSUPPORTED (epsilon-scaling on a
- * kernel that cannot be rebuilt).
- *
- * Thread-safe for distinct options handles; the kernel may be shared. The progress callback runs on the
- * calling thread.
+ * Statuses: OK; NULL_POINTER (x, y, rotation); EMPTY_INPUT; SIZE_OVERFLOW; NON_FINITE;
+ * DIMENSION_MISMATCH (the initial rotation's d, objectives_len); INVALID_ARGUMENT (layout, a
+ * non-orthogonal initial rotation, seed pairs out of range, kernel options the points cannot meet);
+ * NUMERICAL_FAILURE (an approximate kernel with a row or column sum that is not positive); CANCELLED;
+ * OUT_OF_MEMORY.
  */
-scalot_status scalot_sinkhorn_solve(const scalot_kernel *kernel,
-                                    const double *a,
-                                    size_t n,
-                                    const double *b,
-                                    size_t m,
-                                    const scalot_sinkhorn_options *options,
-                                    scalot_plan **out);
+scalot_status scalot_align(const double *x,
+                           size_t n,
+                           const double *y,
+                           size_t m,
+                           size_t d,
+                           int layout,
+                           const scalot_align_options *options,
+                           double *rotation,
+                           double *objectives,
+                           size_t objectives_len,
+                           scalot_plan **plan);
 
 /**
- * Creates sparse-kernel options with no rule set, seed 0, coverage 2 and the backbone on. A kernel
- * built from options without a rule uses its constructor's default: for scalot_kernel_sparse_new, joint
- * k-means buckets over X and Y (100 clusters, 1 round, 20 Lloyd iterations); for scalot_kernel_lcn_new,
- * the LCN paper's hierarchical k-means 10 x 100 (1 round, 10 Lloyd iterations).
+ * Computes the precision@1 of retrieving y from x after mapping y by `rotation` (d x d in `layout`;
+ * need not be orthogonal), over `count` known pairs (`source[k]`, `target[k]`): for every distinct source
+ * point, whether the top-ranked of all m targets is one of its listed targets. Ranked by cosine
+ * similarity and by CSLS with `k` neighbours (10 in the paper). Similarities are computed in blocks
+ * against all points of the other side: O(block * (n + m)) memory, O(n m d) time.
  *
- * The LCN paper's settings for embedding alignment (Klicpera, Lienen and Gunnemann 2021, lambda = 0.05):
- * Sparse Sinkhorn with angular LSH, 130 buckets, 16 bands x 2 hashes
- * (scalot_sparse_options_set_lsh(o, 130, 2, 16)); LCN with hierarchical k-means 10 x 100
- * (scalot_sparse_options_set_hierarchical_kmeans) and 20 k-means++ landmarks.
- *
- * Statuses: OK; NULL_POINTER (out).
+ * Statuses: OK; NULL_POINTER (x, y, rotation, source, target, out); EMPTY_INPUT; SIZE_OVERFLOW;
+ * NON_FINITE; DIMENSION_MISMATCH; INVALID_ARGUMENT (layout, pairs out of range, k = 0).
  */
-scalot_status scalot_sparse_options_new(scalot_sparse_options **out);
-
-/**
- * Releases sparse-kernel options; NULL is a no-op.
- */
-void scalot_sparse_options_free(scalot_sparse_options *options);
-
-/**
- * Keeps the pairs that share a k-means cluster of X and Y clustered jointly: k-means++ seeding, then at
- * most `iterations` Lloyd iterations (0 keeps the seeding), repeated `rounds` times from different seeds
- * and OR-ed. Each round costs O((n + m) * clusters * d) per iteration; nnz is about n * m / clusters per
- * round on balanced clusters.
- *
- * Statuses: OK; NULL_POINTER; INVALID_ARGUMENT (clusters or rounds is 0; rounds above 256; clusters
- * above n + m is refused when the kernel is built).
- */
-scalot_status scalot_sparse_options_set_kmeans(scalot_sparse_options *options,
-                                               size_t clusters,
-                                               size_t rounds,
-                                               size_t iterations);
-
-/**
- * Keeps the pairs that share a bucket of hierarchical k-means over X and Y jointly: the points are split
- * into `branching[0]` clusters, each of those into `branching[1]`, and so on, for
- * prod(branching) buckets at a cost of about sum(branching) distances per point and Lloyd iteration
- * (flat k-means into as many buckets costs their product). Each split is k-means++ seeding and at most
- * `iterations` Lloyd iterations; `rounds` hierarchies from different seeds are OR-ed. The LCN paper uses
- * {10, 100}.
- *
- * `branching` is read during the call and not kept.
- *
- * Statuses: OK; NULL_POINTER (options, branching); SIZE_OVERFLOW (levels); INVALID_ARGUMENT (levels,
- * rounds or an entry of branching is 0; rounds above 256; the product of branching exceeds 2^64; an
- * entry above n + m is refused when the kernel is built).
- */
-scalot_status scalot_sparse_options_set_hierarchical_kmeans(scalot_sparse_options *options,
-                                                            const size_t *branching,
-                                                            size_t levels,
-                                                            size_t rounds,
-                                                            size_t iterations);
-
-/**
- * Keeps the pairs that share a bucket of angular LSH (cross-polytope style) in any band. One hash draws
- * a Gaussian d x (buckets/2) matrix R and puts x in the bucket argmax [R^T x, -R^T x], so points at a
- * small angle tend to share it; `hashes` hashes are AND-ed within a band and `bands` bands are OR-ed.
- * Suited to the cosine geometry of normalised, centred data such as word embeddings. Costs
- * O((n + m) * d * buckets/2 * hashes * bands). The LCN paper's Sparse Sinkhorn uses 130 buckets,
- * 2 hashes, 16 bands.
- *
- * Statuses: OK; NULL_POINTER; INVALID_ARGUMENT (buckets odd or below 2; hashes or bands 0; bands
- * above 256; buckets^hashes above 2^64).
- */
-scalot_status scalot_sparse_options_set_lsh(scalot_sparse_options *options,
-                                            size_t buckets,
-                                            size_t hashes,
-                                            size_t bands);
-
-/**
- * Keeps each point's `k` nearest points of the other cloud by the cost, both ways (so no row or column
- * is empty). Exact: a k-d tree for d <= 8 with a Euclidean cost (about O((n + m) log) per query), a
- * blocked exhaustive search in O(n * m * d) otherwise.
- *
- * Statuses: OK; NULL_POINTER; INVALID_ARGUMENT (k is 0).
- */
-scalot_status scalot_sparse_options_set_neighbours(scalot_sparse_options *options,
-                                                   size_t k);
-
-/**
- * Keeps the pairs with C_ij <= `factor` * epsilon (epsilon-truncation; the dropped entries are below
- * exp(-factor)). An exhaustive scan in O(n * m * d).
- *
- * Statuses: OK; NULL_POINTER; INVALID_ARGUMENT (factor not positive and finite).
- */
-scalot_status scalot_sparse_options_set_truncation(scalot_sparse_options *options,
-                                                   double factor);
-
-/**
- * Seeds the randomised rules (k-means, LSH) and the clustering that finds nearest partners: the same
- * seed gives the same pairs for any number of threads.
- *
- * Statuses: OK; NULL_POINTER.
- */
-scalot_status scalot_sparse_options_set_seed(scalot_sparse_options *options,
-                                             uint64_t seed);
-
-/**
- * Gives every row and column at least `partners` pairs (default 2; 0 switches it off): after the rule
- * has chosen its pairs, each line with fewer gets its `partners` nearest points of the other cloud by
- * the cost. With k-means buckets they are searched first in the line's own split: the other cloud's
- * members of the buckets its k-means split made, nearest centre first, until 2,048 candidates are
- * scanned (O(2048 * d) per line, no extra clustering). Lines whose split holds too few partners, and
- * every line under the other rules, use a coarse clustering of x and y (about sqrt(n + m) clusters,
- * visited in order of a lower bound on their costs), at about O((n + m) * sqrt(n + m) * d) for the
- * clustering, built only when some line needs it, and O(2048 * d) per line: exact where the bounds
- * close within 2,048 candidates (always below 2,048 points, mostly in low dimension), else the cheapest
- * of those candidates. Without coverage a line the rule leaves empty makes a solve fail with
- * NUMERICAL_FAILURE naming it. An outlier then still gets its nearest partners, and LSH buckets or
- * epsilon-truncation never leave a line empty.
- *
- * Statuses: OK; NULL_POINTER.
- */
-scalot_status scalot_sparse_options_set_coverage(scalot_sparse_options *options,
-                                                 size_t partners);
-
-/**
- * Switches the transport backbone of balanced solves on (1, the default) or off (0). Balanced Sinkhorn
- * on a sparse pattern converges only if some plan on the pattern has the solve's marginals, which
- * buckets and neighbourhoods rarely allow (a bucket whose source and target masses differ, or mass that
- * must move further than a neighbourhood). With the backbone on, a balanced solve runs on the pairs plus
- * the support of one plan with its marginals: a coarse plan between the clusters of x and y by the
- * minimum-cost rule, refined into a monotone plan within each pair of clusters (about 2 (n + m) pairs,
- * O((n + m) * d) to build, plus one rebuild of the pattern). The plan's kernel (scalot_plan_kernel_info)
- * counts them in added_pairs. Off, such a solve runs to its iteration limit. Unbalanced solves never add
- * a backbone. LCN kernels ignore this option: their low-rank part connects every pair.
- *
- * Statuses: OK; NULL_POINTER; INVALID_ARGUMENT (enabled is neither 0 nor 1).
- */
-scalot_status scalot_sparse_options_set_backbone(scalot_sparse_options *options,
-                                                 int enabled);
-
-/**
- * Builds the sparse kernel between `x` (n x d) and `y` (m x d): K_ij = exp(-C_ij/eps) at the pairs the
- * options choose, 0 elsewhere (Sparse Sinkhorn, Klicpera, Lienen and Gunnemann 2021). Products cost
- * O(nnz); epsilon-scaling is supported (the pairs are kept). The plan's transport cost is exact over
- * the kept pairs.
- *
- * Arguments as scalot_kernel_dense_new; `options` NULL means the defaults of scalot_sparse_options_new.
- * Every row and column keeps at least the coverage's pairs (scalot_sparse_options_set_coverage), and a
- * balanced solve adds a transport backbone (scalot_sparse_options_set_backbone), so that a balanced
- * solve converges on every pattern. The kernel approximates the dense kernel only as well as its pairs
- * hold the plan's mass: scalot_plan_certify says how far a solve is from the exact one.
- *
- * Statuses: OK; NULL_POINTER (x, y, out); EMPTY_INPUT; SIZE_OVERFLOW; NON_FINITE; INVALID_ARGUMENT
- * (layout, cost, epsilon, clusters above n + m, m above 2^32 - 1, LSH bands of more than
- * max(n + m, 2^16) directions, buckets/2 * hashes); OUT_OF_MEMORY.
- *
- * Thread-safe.
- */
-scalot_status scalot_kernel_sparse_new(const double *x,
-                                       size_t n,
-                                       const double *y,
-                                       size_t m,
-                                       size_t d,
-                                       int layout,
-                                       int cost,
-                                       double epsilon,
-                                       const scalot_sparse_options *options,
-                                       scalot_kernel **out);
+scalot_status scalot_retrieval_precision(const double *x,
+                                         size_t n,
+                                         const double *y,
+                                         size_t m,
+                                         size_t d,
+                                         int layout,
+                                         const double *rotation,
+                                         const size_t *source,
+                                         const size_t *target,
+                                         size_t count,
+                                         size_t k,
+                                         scalot_retrieval *out);
 
 #ifdef __cplusplus
 }  // extern "C"

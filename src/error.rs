@@ -4,7 +4,9 @@
 /// A side of a kernel: its rows (the source points) or its columns (the target points).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Line {
+    /// A row: a source point.
     Row,
+    /// A column: a target point.
     Column,
 }
 
@@ -20,51 +22,101 @@ impl std::fmt::Display for Line {
 /// Everything that can go wrong, from bad input to a cancelled solve.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum Error {
+    /// A required pointer was NULL (C callers only).
     #[error("{arg} is NULL")]
-    NullPointer { arg: &'static str },
+    NullPointer {
+        /// The argument.
+        arg: &'static str,
+    },
 
+    /// An argument is out of its documented range.
     #[error("invalid {arg}: {reason}")]
-    InvalidArgument { arg: &'static str, reason: String },
+    InvalidArgument {
+        /// The argument.
+        arg: &'static str,
+        /// What is wrong with it, and the range it must lie in.
+        reason: String,
+    },
 
+    /// A size is zero where at least one entry is needed.
     #[error("{arg} is empty: it must have at least one entry")]
-    Empty { arg: &'static str },
+    Empty {
+        /// The size or the array.
+        arg: &'static str,
+    },
 
+    /// Two sizes disagree.
     #[error("dimension mismatch: {arg} has {found}, expected {expected}")]
     DimensionMismatch {
+        /// The argument whose size is wrong.
         arg: &'static str,
+        /// The size it must have, and where that comes from.
         expected: String,
+        /// The size it has.
         found: String,
     },
 
+    /// An input value is NaN or infinite.
     #[error("{arg}[{index}] is {value}: input must be finite")]
     NonFinite {
+        /// The array.
         arg: &'static str,
+        /// The first entry that is not finite.
         index: usize,
+        /// Its value.
         value: f64,
     },
 
+    /// A weight is negative.
     #[error("{arg}[{index}] is {value}: weights must be non-negative")]
     NegativeWeight {
+        /// The weights.
         arg: &'static str,
+        /// The first negative entry.
         index: usize,
+        /// Its value.
         value: f64,
     },
 
+    /// A weight vector sums to zero.
     #[error("{arg} has zero total mass: at least one weight must be positive")]
-    ZeroMass { arg: &'static str },
+    ZeroMass {
+        /// The weights.
+        arg: &'static str,
+    },
 
+    /// A balanced problem's marginals have different total masses.
     #[error(
         "mass mismatch: a sums to {mass_a} and b to {mass_b}; a balanced problem needs equal masses \
          (normalise them, or relax the marginals with an unbalanced solve)"
     )]
-    MassMismatch { mass_a: f64, mass_b: f64 },
+    MassMismatch {
+        /// Σ a.
+        mass_a: f64,
+        /// Σ b.
+        mass_b: f64,
+    },
 
+    /// A size, or the bytes it needs, does not fit in the address space.
     #[error("size overflow: {arg} ({what}) does not fit in the address space")]
-    SizeOverflow { arg: &'static str, what: String },
+    SizeOverflow {
+        /// The size or the array.
+        arg: &'static str,
+        /// The product that overflows.
+        what: String,
+    },
 
+    /// An allocation failed, or was refused before it was tried.
     #[error("out of memory: could not allocate {bytes} bytes for {what}")]
-    OutOfMemory { bytes: usize, what: &'static str },
+    OutOfMemory {
+        /// The bytes asked for.
+        bytes: usize,
+        /// What they were for.
+        what: &'static str,
+    },
 
+    /// A computation left the doubles, or has no answer at these settings; the text says which
+    /// setting to change.
     #[error("numerical failure: {0}")]
     NumericalFailure(String),
 
@@ -73,6 +125,7 @@ pub enum Error {
     /// otherwise.
     #[error("numerical failure: {}", non_positive(.line, .lines, .advice))]
     NonPositiveSums {
+        /// Rows or columns.
         line: Line,
         /// The lines, ascending; at least one.
         lines: Vec<usize>,
@@ -80,12 +133,18 @@ pub enum Error {
         advice: &'static str,
     },
 
+    /// The progress callback asked to stop.
     #[error("cancelled by the progress callback at iteration {iteration}")]
-    Cancelled { iteration: usize },
+    Cancelled {
+        /// The work done when it stopped, in the solve's own unit (iterations, passes, steps).
+        iteration: usize,
+    },
 
+    /// The operation does not exist for this kernel or these settings.
     #[error("unsupported: {0}")]
     Unsupported(String),
 
+    /// A bug inside scalot, caught at the C boundary.
     #[error("panic inside scalot: {0}")]
     Panic(String),
 }

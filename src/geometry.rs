@@ -58,14 +58,17 @@ impl<'a> PointCloud<'a> {
         Ok(PointCloud { data, n, d, layout })
     }
 
+    /// The number of points.
     pub fn len(&self) -> usize {
         self.n
     }
 
+    /// Whether there are no points.
     pub fn is_empty(&self) -> bool {
         self.n == 0
     }
 
+    /// The dimension d.
     pub fn dim(&self) -> usize {
         self.d
     }
@@ -108,18 +111,22 @@ impl Points {
         Points { data, n, d }
     }
 
+    /// The number of points.
     pub fn len(&self) -> usize {
         self.n
     }
 
+    /// Whether there are no points.
     pub fn is_empty(&self) -> bool {
         self.n == 0
     }
 
+    /// The dimension d.
     pub fn dim(&self) -> usize {
         self.d
     }
 
+    /// Point i, its d coordinates.
     #[inline]
     pub fn point(&self, i: usize) -> &[f64] {
         &self.data[i * self.d..(i + 1) * self.d]
@@ -134,6 +141,7 @@ impl Points {
         &mut self.data
     }
 
+    /// The bytes the coordinates take.
     pub fn bytes(&self) -> usize {
         self.data.len() * std::mem::size_of::<f64>()
     }
@@ -239,18 +247,22 @@ impl Weights {
         Ok(Weights { values, mass })
     }
 
+    /// The weights.
     pub fn as_slice(&self) -> &[f64] {
         &self.values
     }
 
+    /// The number of weights.
     pub fn len(&self) -> usize {
         self.values.len()
     }
 
+    /// Whether there are no weights.
     pub fn is_empty(&self) -> bool {
         self.values.is_empty()
     }
 
+    /// Σ w, positive.
     pub fn mass(&self) -> f64 {
         self.mass
     }

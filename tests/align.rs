@@ -1,20 +1,13 @@
 //! Wasserstein–Procrustes alignment: recovery of a known rotation, orthogonality, the retrieval metrics
 //! against a direct computation, and bad input.
 
-#[allow(dead_code)]
-#[path = "../benches/common/data.rs"]
-mod data;
-#[allow(dead_code)]
-#[path = "../benches/common/embeddings.rs"]
-mod embeddings;
-
-use data::Rng;
-use embeddings::{generate, random_orthogonal, Spec};
 use scalot::align::{precision_at_1, AlignProgress};
 use scalot::{
     align, AlignKernel, AlignOptions, DenseMode, Error, Initial, KMeans, Layout, NystromOptions,
     PairOptions, PairRule, PointCloud,
 };
+use scalot_testkit::data::Rng;
+use scalot_testkit::embeddings::{generate, random_orthogonal, Spec};
 
 fn cloud<'v>(name: &'static str, values: &'v [f64], d: usize) -> PointCloud<'v> {
     PointCloud::new(name, values, values.len() / d, d, Layout::RowMajor).unwrap()

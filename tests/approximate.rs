@@ -7,23 +7,15 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use scalot::{
-    solve, AngularLsh, Cost, DenseKernel, DenseMode, Error, KMeans, Kernel, LandmarkRule, Layout,
-    LcnKernel, NystromKernel, NystromOptions, PairOptions, PairRule, PointCloud, SinkhornOptions,
-    SparseKernel, StabilisedInverse, TransportPlan, Weights,
+    solve, AngularLsh, Cost, Coupling, DenseKernel, DenseMode, Error, KMeans, Kernel, LandmarkRule,
+    Layout, LcnKernel, NystromKernel, NystromOptions, PairOptions, PairRule, PointCloud,
+    SinkhornOptions, SparseKernel, StabilisedInverse, TransportPlan, Weights,
 };
+use scalot_testkit::data::{self, Rng};
 
-/// Uniform points in [0, 1)^d, from a SplitMix64 stream.
+/// Uniform points in [0, 1)^d.
 fn uniform(n: usize, d: usize, seed: u64) -> Vec<f64> {
-    let mut state = seed;
-    (0..n * d)
-        .map(|_| {
-            state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
-            let mut z = state;
-            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-            ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
-        })
-        .collect()
+    data::uniform(&mut Rng(seed), n, d)
 }
 
 /// Points in `clusters` tight groups around uniform centres.

@@ -432,7 +432,8 @@ unsafe extern "C" fn cancel_immediately(
     iteration: usize,
     _error: f64,
 ) -> c_int {
-    *(user_data as *mut usize) = iteration;
+    // SAFETY: the user data is the test's `usize`, alive for the solve.
+    unsafe { *(user_data as *mut usize) = iteration };
     1
 }
 

@@ -48,6 +48,7 @@ const NOT_POSITIVE: [f64; 4] = [0.0, -1.0, f64::NAN, f64::INFINITY];
 const DOC: &str = "docs/BAD_INPUT.md";
 
 fn status_name(status: Status) -> String {
+    // SAFETY: scalot_status_name returns a static NUL-terminated string.
     unsafe { CStr::from_ptr(scalot_status_name(status as c_int)) }
         .to_string_lossy()
         .into_owned()
@@ -143,8 +144,10 @@ fn made<H>(
 /// Runs `call` with an out-parameter whose bytes are all 0xA5, and tells whether they changed.
 fn filled<T>(call: impl FnOnce(*mut T) -> Status) -> (Status, bool) {
     let mut out = MaybeUninit::<T>::uninit();
+    // SAFETY: `out` has room for one T; the bytes are only looked at as bytes.
     unsafe { out.as_mut_ptr().write_bytes(0xA5, 1) };
     let status = call(out.as_mut_ptr());
+    // SAFETY: every byte of `out` was written above.
     let bytes = unsafe { std::slice::from_raw_parts(out.as_ptr().cast::<u8>(), size_of::<T>()) };
     (status, bytes.iter().any(|&b| b != 0xA5))
 }

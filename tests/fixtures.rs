@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use common::{cost_named, load, relative_error};
 use scalot::{
-    solve, DenseKernel, DenseMode, Kernel, Layout, PointCloud, SinkhornOptions, TransportPlan,
-    Weights,
+    solve, Coupling, DenseKernel, DenseMode, Kernel, Layout, PointCloud, SinkhornOptions,
+    TransportPlan, Weights,
 };
 
 struct Case {

@@ -7,13 +7,13 @@ mod common;
 
 use std::sync::Arc;
 
-use common::data;
 use scalot::kernel::nystrom::{LCN_LANDMARKS, NYSTROM_LANDMARKS};
 use scalot::sinkhorn::CertifyOptions;
 use scalot::{
     solve, Cost, DenseKernel, DenseMode, Kernel, Layout, LcnKernel, NystromKernel, NystromOptions,
     PairOptions, PairRule, PointCloud, SinkhornOptions, SparseKernel, TransportPlan, Weights,
 };
+use scalot_testkit::data;
 
 const N: usize = 1000;
 

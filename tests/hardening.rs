@@ -242,6 +242,7 @@ fn rrho_answers(x: &[f64], y: &[f64], d: usize, rho: f64, floor: f64, warm: (&[f
                 scalot_rrho_solution_summary(solution, summary.as_mut_ptr()),
                 scalot_status::Ok
             );
+            // SAFETY: written by the call that returned OK.
             let summary = unsafe { summary.assume_init() };
             assert!(summary.value.is_finite() && summary.upper_bound.is_finite());
         }
@@ -277,6 +278,7 @@ struct Inner(*mut scalot_kernel);
 
 unsafe extern "C" fn nested_solve(user: *mut c_void, iteration: usize, _error: f64) -> c_int {
     if iteration == 1 {
+        // SAFETY: the user data is the `Inner` the test passed, alive for the solve.
         let inner = unsafe { &*(user as *const Inner) };
         let (status, plan) = solve(inner.0, (5, 4), None, None);
         scalot_plan_free(plan);
@@ -480,6 +482,7 @@ fn derived_values_that_overflow_are_numerical_failures() {
             scalot_rrho_solution_summary(solution, summary.as_mut_ptr()),
             scalot_status::Ok
         );
+        // SAFETY: written by the call that returned OK.
         let summary = unsafe { summary.assume_init() };
         assert!(summary.upper_bound.is_finite(), "{}", summary.upper_bound);
     } else {

@@ -27,6 +27,7 @@ fn version_macros_match_cargo_toml() {
         let line = format!("#define {macro_name} {value}\n");
         assert!(header.contains(&line), "header lacks `{}`", line.trim());
     }
+    // SAFETY: scalot_version returns a static NUL-terminated string.
     let version = unsafe { std::ffi::CStr::from_ptr(scalot::ffi::library::scalot_version()) };
     assert_eq!(version.to_str().unwrap(), env!("CARGO_PKG_VERSION"));
 }

@@ -4,22 +4,18 @@ use std::sync::Arc;
 
 use scalot::sinkhorn::EpsilonScaling;
 use scalot::{
-    solve, Cost, DenseKernel, DenseMode, Kernel, Layout, PointCloud, SinkhornOptions,
+    solve, Cost, Coupling, DenseKernel, DenseMode, Kernel, Layout, PointCloud, SinkhornOptions,
     TransportPlan, Weights,
 };
+use scalot_testkit::data::Rng;
 
-/// A small deterministic generator (SplitMix64), so the tests need no dependency.
-struct Rng(u64);
+/// The random problems' points and weights.
+trait Draws {
+    fn points(&mut self, n: usize, d: usize, offset: f64) -> Vec<f64>;
+    fn weights(&mut self, n: usize) -> Vec<f64>;
+}
 
-impl Rng {
-    fn uniform(&mut self) -> f64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
-    }
-
+impl Draws for Rng {
     fn points(&mut self, n: usize, d: usize, offset: f64) -> Vec<f64> {
         (0..n * d).map(|_| self.uniform() + offset).collect()
     }

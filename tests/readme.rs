@@ -10,20 +10,12 @@ use scalot::{
     solve, Cost, DenseKernel, DenseMode, KMeans, Kernel, Layout, LcnKernel, NystromOptions,
     PairOptions, PairRule, PointCloud, SinkhornOptions, SparseKernel, TransportPlan, Weights,
 };
+use scalot_testkit::data::Rng;
 
-/// SplitMix64 normals, shifted.
+/// Standard normals, shifted.
 fn normals(count: usize, seed: u64, shift: f64) -> Vec<f64> {
-    let mut state = seed;
-    let mut uniform = move || {
-        state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        (((z ^ (z >> 31)) >> 11) as f64 + 0.5) / (1u64 << 53) as f64
-    };
-    (0..count)
-        .map(|_| shift + (-2.0 * uniform().ln()).sqrt() * (std::f64::consts::TAU * uniform()).cos())
-        .collect()
+    let mut rng = Rng(seed);
+    (0..count).map(|_| shift + rng.normal()).collect()
 }
 
 fn solved(kernel: Arc<dyn Kernel>) -> TransportPlan {

@@ -5,10 +5,10 @@ mod common;
 
 use std::sync::Arc;
 
-use common::data::{self, Rng};
 use common::{load, relative_error};
-use scalot::relaxation::{self, Engine, Method};
-use scalot::{Layout, PointCloud, Preprocessing, RrhoOptions, RrhoProblem, RrhoSolution};
+use scalot::rrho::{self, Engine, Method};
+use scalot::{Coupling, Layout, PointCloud, Preprocessing, RrhoOptions, RrhoProblem, RrhoSolution};
+use scalot_testkit::data::{self, Rng};
 
 const NO_FLOOR: Preprocessing = Preprocessing {
     floor: 0.0,
@@ -55,7 +55,7 @@ fn tight() -> RrhoOptions {
 }
 
 fn solve(problem: &Arc<RrhoProblem>, options: &RrhoOptions) -> RrhoSolution {
-    let solution = relaxation::solve(problem, options).unwrap();
+    let solution = rrho::solve(problem, options).unwrap();
     assert!(solution.converged(), "{:?}", solution.marginal_errors());
     solution
 }
@@ -422,7 +422,7 @@ fn bad_problems_and_options_are_refused_with_the_argument_named() {
     }
     .problem(1.5, NO_FLOOR);
     assert!(matches!(
-        relaxation::solve(&problem, &options).unwrap_err(),
+        rrho::solve(&problem, &options).unwrap_err(),
         Error::DimensionMismatch { arg: "alpha", .. }
     ));
     let mut tree = RrhoOptions::default();
@@ -436,7 +436,7 @@ fn bad_problems_and_options_are_refused_with_the_argument_named() {
     }
     .problem(1.3, NO_FLOOR);
     assert!(matches!(
-        relaxation::solve(&awkward, &tree).unwrap_err(),
+        rrho::solve(&awkward, &tree).unwrap_err(),
         Error::Unsupported(_)
     ));
 }

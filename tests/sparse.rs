@@ -5,22 +5,15 @@
 use std::sync::Arc;
 
 use scalot::{
-    solve, Cost, DenseKernel, DenseMode, Error, KMeans, Kernel, Layout, PairOptions, PairRule,
-    PointCloud, SinkhornOptions, SparseKernel, TransportPlan, Weights,
+    solve, Cost, Coupling, DenseKernel, DenseMode, Error, KMeans, Kernel, Layout, PairOptions,
+    PairRule, PointCloud, SinkhornOptions, SparseKernel, TransportPlan, Weights,
 };
+use scalot_testkit::data::Rng;
 
-/// Points on a jittered grid in [0, 1]^d plus a shift, from a SplitMix64 stream.
+/// Uniform points in [0, 1]^d plus a shift.
 fn points(n: usize, d: usize, shift: f64, seed: u64) -> Vec<f64> {
-    let mut state = seed;
-    (0..n * d)
-        .map(|_| {
-            state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
-            let mut z = state;
-            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-            ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64 + shift
-        })
-        .collect()
+    let mut rng = Rng(seed);
+    (0..n * d).map(|_| rng.uniform() + shift).collect()
 }
 
 const D: usize = 3;

@@ -19,6 +19,7 @@ pub use retrieval::{precision_at_1, Retrieval};
 
 use faer::{Mat, MatRef};
 
+use crate::coupling::Coupling;
 use crate::error::{ensure_finite_entries, ensure_len, Error, Result};
 use crate::geometry::{ensure_finite, Layout, PointCloud, Points};
 use crate::kernel::pairs::PairMemory;
@@ -29,6 +30,7 @@ use step::{solve_step, view};
 /// Where the steps start.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Initial<'a> {
+    /// R_0 = I.
     Identity,
     /// An orthogonal d×d matrix, row-major.
     Rotation(&'a [f64]),
@@ -69,6 +71,7 @@ impl Alignment {
         &self.objectives
     }
 
+    /// The plan between X and Y Rᵀ at the final R.
     pub fn into_plan(self) -> TransportPlan {
         self.plan
     }

@@ -2,18 +2,24 @@
 
 use crate::error::{positive, Error, Result};
 use crate::kernel::dense::DenseMode;
-use crate::kernel::nystrom::NystromOptions;
+use crate::kernel::nystrom::{NystromOptions, LCN_LANDMARKS, NYSTROM_LANDMARKS};
 use crate::kernel::pairs::{AngularLsh, PairOptions, PairRule};
 
 /// Which kernel every step's Sinkhorn runs on; each is rebuilt for (X, Y Rᵀ) at every step, since the
 /// rotated targets move its buckets and landmarks.
 #[derive(Debug, Clone, PartialEq)]
 pub enum AlignKernel {
+    /// The dense kernel, stored or online.
     Dense(DenseMode),
+    /// A sparse kernel on the pairs these options choose.
     Sparse(PairOptions),
+    /// A Nyström kernel.
     Nystrom(NystromOptions),
+    /// A locally corrected Nyström kernel.
     Lcn {
+        /// Its Nyström part.
         landmarks: NystromOptions,
+        /// Its sparse correction's pairs.
         pairs: PairOptions,
     },
 }
@@ -28,6 +34,21 @@ impl AlignKernel {
             bands: 16,
         }))
     }
+
+    /// The LCN paper's Nyström landmarks for alignment: [`NYSTROM_LANDMARKS`] by k-means++.
+    pub fn paper_nystrom_landmarks() -> NystromOptions {
+        NystromOptions::new(NYSTROM_LANDMARKS)
+    }
+
+    /// The LCN paper's landmarks for LCN alignment: [`LCN_LANDMARKS`] by k-means++.
+    pub fn paper_lcn_landmarks() -> NystromOptions {
+        NystromOptions::new(LCN_LANDMARKS)
+    }
+
+    /// The LCN paper's pairs for LCN alignment: hierarchical k-means 10 × 100.
+    pub fn paper_lcn_pairs() -> PairOptions {
+        PairOptions::lcn_default(usize::MAX)
+    }
 }
 
 /// What a progress callback is told after every step.
@@ -39,6 +60,7 @@ pub struct AlignProgress {
     pub objective: f64,
 }
 
+/// How an alignment runs: its kernel, ε, Sinkhorn iterations per step, steps and learning-rate schedule.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AlignOptions {
     pub(crate) kernel: AlignKernel,
@@ -75,6 +97,7 @@ fn at_least_one(arg: &'static str, value: usize) -> Result<usize> {
 }
 
 impl AlignOptions {
+    /// The kernel every step's Sinkhorn runs on.
     pub fn set_kernel(&mut self, kernel: AlignKernel) -> &mut Self {
         self.kernel = kernel;
         self
@@ -119,6 +142,7 @@ impl AlignOptions {
         Ok(self)
     }
 
+    /// The number of gradient steps.
     pub fn steps(&self) -> usize {
         self.steps
     }

@@ -23,7 +23,9 @@ const BLOCK: usize = 256;
 /// Precision@1 by nearest neighbour and by CSLS.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Retrieval {
+    /// Ranked by cosine similarity.
     pub nearest_neighbour: f64,
+    /// Ranked by CSLS, which discounts hubs.
     pub csls: f64,
     /// Distinct source words evaluated.
     pub queries: usize,

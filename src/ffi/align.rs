@@ -3,34 +3,34 @@
 use std::ffi::{c_int, c_void};
 
 use super::boundary::{ffi_boundary, scalot_status};
+use super::coupling::expect_len;
 use super::enums::{self, scalot_align_kernel};
-use super::handles::{
-    borrow, borrow_mut, free, input, into_handle, nonzero, out_param, output, Handle,
-};
-use super::kernel::two_clouds;
+use super::handles::{free, input, into_handle, nonzero, out_param, output, Handle};
+use super::kernel::Clouds;
 use super::nystrom::{scalot_nystrom_options, NystromSettings};
-use super::plan::{expect_len, scalot_plan};
-use super::sinkhorn::{scalot_progress_callback, Progress};
+use super::options::{
+    new_options, or_default, scalot_progress_callback, set_progress_callback, update,
+    ProgressCallback, Reporting,
+};
+use super::plan::scalot_plan;
 use super::sparse::{scalot_sparse_options, SparseOptions};
 use crate::align::{self, precision_at_1, AlignKernel, AlignOptions, Initial};
-use crate::error::{checked_product, Result};
+use crate::error::checked_product;
 use crate::geometry::PointCloud;
-use crate::kernel::nystrom::{LCN_LANDMARKS, NYSTROM_LANDMARKS};
-use crate::kernel::pairs::PairOptions;
 
 /// Options of an alignment. Not thread-safe: do not change an options handle while an alignment reads it.
 pub struct scalot_align_options {
     _private: [u8; 0],
 }
 
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub(crate) struct Options {
     align: AlignOptions,
     initial: Start,
-    progress: Progress,
+    progress: ProgressCallback,
 }
 
-#[derive(Default)]
+#[derive(Clone, Default)]
 enum Start {
     #[default]
     Identity,
@@ -41,6 +41,12 @@ enum Start {
 
 impl Handle for scalot_align_options {
     type Inner = Options;
+}
+
+impl Reporting for Options {
+    fn progress_mut(&mut self) -> &mut ProgressCallback {
+        &mut self.progress
+    }
 }
 
 /// Precision@1 of an alignment's retrieval, over the distinct source points of the given pairs.
@@ -63,24 +69,14 @@ pub struct scalot_retrieval {
 /// Statuses: OK; NULL_POINTER (out).
 #[no_mangle]
 pub extern "C" fn scalot_align_options_new(out: *mut *mut scalot_align_options) -> scalot_status {
-    ffi_boundary!({
-        let out = unsafe { out_param(out, "out") }?;
-        out.write(into_handle::<scalot_align_options>(Options::default()));
-        Ok(())
-    })
+    ffi_boundary!({ new_options(out) })
 }
 
 /// Releases options; NULL is a no-op.
 #[no_mangle]
 pub extern "C" fn scalot_align_options_free(options: *mut scalot_align_options) {
+    // SAFETY: by the C contract, NULL or a live handle, which the caller gives up.
     ffi_boundary!(() => { unsafe { free(options) } })
-}
-
-fn update(
-    options: *mut scalot_align_options,
-    set: impl FnOnce(&mut Options) -> Result<()>,
-) -> Result<()> {
-    set(unsafe { borrow_mut(options, "options") }?)
 }
 
 /// Chooses the kernel every step runs Sinkhorn on (a scalot_align_kernel), rebuilt at every step for
@@ -106,20 +102,21 @@ pub extern "C" fn scalot_align_options_set_kernel(
             scalot_align_kernel::Dense => {
                 AlignKernel::Dense(enums::dense_mode(dense_mode, "dense_mode")?)
             }
-            scalot_align_kernel::Sparse => AlignKernel::Sparse(unsafe {
-                SparseOptions::or_default(pairs, AlignKernel::paper_sparse_pairs)
-            }?),
-            scalot_align_kernel::Nystrom => AlignKernel::Nystrom(unsafe {
-                NystromSettings::or_default(landmarks, NYSTROM_LANDMARKS, usize::MAX)
-            }?),
-            scalot_align_kernel::Lcn => {
-                let landmarks =
-                    unsafe { NystromSettings::or_default(landmarks, LCN_LANDMARKS, usize::MAX) }?;
-                let pairs = unsafe {
-                    SparseOptions::or_default(pairs, || PairOptions::lcn_default(usize::MAX))
-                }?;
-                AlignKernel::Lcn { landmarks, pairs }
-            }
+            scalot_align_kernel::Sparse => AlignKernel::Sparse(SparseOptions::or_default(
+                pairs,
+                AlignKernel::paper_sparse_pairs,
+            )?),
+            scalot_align_kernel::Nystrom => AlignKernel::Nystrom(NystromSettings::or_default(
+                landmarks,
+                AlignKernel::paper_nystrom_landmarks,
+            )?),
+            scalot_align_kernel::Lcn => AlignKernel::Lcn {
+                landmarks: NystromSettings::or_default(
+                    landmarks,
+                    AlignKernel::paper_lcn_landmarks,
+                )?,
+                pairs: SparseOptions::or_default(pairs, AlignKernel::paper_lcn_pairs)?,
+            },
         };
         update(options, |o| {
             o.align.set_kernel(kernel);
@@ -205,6 +202,7 @@ pub extern "C" fn scalot_align_options_set_initial_rotation(
         } else {
             nonzero("d", d)?;
             let values =
+                // SAFETY: by the C contract, NULL or valid for its length.
                 unsafe { input(rotation, checked_product("rotation", d, d)?, "rotation") }?;
             let r = PointCloud::new("rotation", values, d, d, layout)?.to_points()?;
             Start::Rotation(r.as_slice().to_vec(), d)
@@ -232,7 +230,9 @@ pub extern "C" fn scalot_align_options_set_seed_pairs(
             Start::Identity
         } else {
             nonzero("count", count)?;
+            // SAFETY: by the C contract, NULL or valid for its length.
             let source = unsafe { input(source, count, "source") }?;
+            // SAFETY: by the C contract, NULL or valid for its length.
             let target = unsafe { input(target, count, "target") }?;
             Start::SeedPairs(source.iter().copied().zip(target.iter().copied()).collect())
         };
@@ -254,12 +254,7 @@ pub extern "C" fn scalot_align_options_set_progress_callback(
     callback: scalot_progress_callback,
     user_data: *mut c_void,
 ) -> scalot_status {
-    ffi_boundary!({
-        update(options, |o| {
-            o.progress = Progress::new(callback, user_data);
-            Ok(())
-        })
-    })
+    ffi_boundary!({ set_progress_callback(options, callback, user_data) })
 }
 
 /// Aligns the embeddings `y` (m x d) onto `x` (n x d), both in `layout` (Wasserstein-Procrustes: the
@@ -294,16 +289,10 @@ pub extern "C" fn scalot_align(
     plan: *mut *mut scalot_plan,
 ) -> scalot_status {
     ffi_boundary!({
-        let layout = enums::layout(layout, "layout")?;
-        let (xs, ys) = unsafe { two_clouds(x, n, y, m, d, layout) }?;
+        let (xs, ys, layout) = Clouds::new(x, n, y, m, d, layout).read()?;
+        // SAFETY: by the C contract, NULL or valid for writes of its length.
         let rotation = unsafe { output(rotation, checked_product("rotation", d, d)?, "rotation") }?;
-        let defaults;
-        let options = if options.is_null() {
-            defaults = Options::default();
-            &defaults
-        } else {
-            unsafe { borrow(options, "options") }?
-        };
+        let options = or_default(options);
         let objectives = if objectives.is_null() {
             None
         } else {
@@ -313,6 +302,7 @@ pub extern "C" fn scalot_align(
                 options.align.steps() + 1,
                 "steps + 1",
             )?;
+            // SAFETY: by the C contract, NULL or valid for writes of its length.
             Some(unsafe { output(objectives, objectives_len, "objectives") }?)
         };
         let initial = match &options.initial {
@@ -332,6 +322,7 @@ pub extern "C" fn scalot_align(
             out.copy_from_slice(alignment.objectives());
         }
         if !plan.is_null() {
+            // SAFETY: by the C contract, NULL or valid for writes.
             let plan = unsafe { out_param(plan, "plan") }?;
             plan.write(into_handle::<scalot_plan>(alignment.into_plan()));
         }
@@ -363,13 +354,16 @@ pub extern "C" fn scalot_retrieval_precision(
     out: *mut scalot_retrieval,
 ) -> scalot_status {
     ffi_boundary!({
+        // SAFETY: by the C contract, NULL or valid for writes.
         let out = unsafe { out_param(out, "out") }?;
-        let layout = enums::layout(layout, "layout")?;
-        let (xs, ys) = unsafe { two_clouds(x, n, y, m, d, layout) }?;
+        let (xs, ys, layout) = Clouds::new(x, n, y, m, d, layout).read()?;
+        // SAFETY: by the C contract, NULL or valid for its length.
         let values = unsafe { input(rotation, checked_product("rotation", d, d)?, "rotation") }?;
         let r = PointCloud::new("rotation", values, d, d, layout)?.to_points()?;
         nonzero("count", count)?;
+        // SAFETY: by the C contract, NULL or valid for its length.
         let source = unsafe { input(source, count, "source") }?;
+        // SAFETY: by the C contract, NULL or valid for its length.
         let target = unsafe { input(target, count, "target") }?;
         let pairs: Vec<(usize, usize)> =
             source.iter().copied().zip(target.iter().copied()).collect();

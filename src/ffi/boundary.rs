@@ -181,6 +181,7 @@ mod tests {
     #[test]
     fn a_panic_becomes_the_panic_status_with_its_message() {
         assert_eq!(panics_inside(), scalot_status::Panic);
+        // SAFETY: last_error returns a NUL-terminated string that lives until the next failing call.
         let message = unsafe { std::ffi::CStr::from_ptr(last_error()) }
             .to_str()
             .unwrap()

@@ -3,9 +3,12 @@
 use std::ffi::c_void;
 
 use super::boundary::{ffi_boundary, scalot_status};
-use super::handles::{borrow, borrow_mut, free, into_handle, out_param, Handle};
+use super::handles::{borrow, free, out_param, Handle};
+use super::options::{
+    new_options, or_default, scalot_progress_callback, set_progress_callback, update,
+    ProgressCallback, Reporting,
+};
 use super::plan::scalot_plan;
-use super::sinkhorn::{scalot_progress_callback, Progress};
 use crate::error::Error;
 use crate::sinkhorn::CertifyOptions;
 
@@ -14,14 +17,20 @@ pub struct scalot_certify_options {
     _private: [u8; 0],
 }
 
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub(crate) struct Options {
     certify: CertifyOptions,
-    progress: Progress,
+    progress: ProgressCallback,
 }
 
 impl Handle for scalot_certify_options {
     type Inner = Options;
+}
+
+impl Reporting for Options {
+    fn progress_mut(&mut self) -> &mut ProgressCallback {
+        &mut self.progress
+    }
 }
 
 /// An interval that holds the exact regularised cost of the problem a plan solved (scalot_plan_certify).
@@ -39,8 +48,9 @@ pub struct scalot_certificate {
     pub transport_cost: f64,
     /// Rows sampled for the sums: 0 when every sum is exact.
     pub sampled_rows: usize,
-    /// Standard errors of lower and upper when sampled, 0 when exact.
+    /// The standard error of lower when sampled, 0 when exact.
     pub lower_error: f64,
+    /// The standard error of upper when sampled, 0 when exact.
     pub upper_error: f64,
 }
 
@@ -52,16 +62,13 @@ pub struct scalot_certificate {
 pub extern "C" fn scalot_certify_options_new(
     out: *mut *mut scalot_certify_options,
 ) -> scalot_status {
-    ffi_boundary!({
-        let out = unsafe { out_param(out, "out") }?;
-        out.write(into_handle::<scalot_certify_options>(Options::default()));
-        Ok(())
-    })
+    ffi_boundary!({ new_options(out) })
 }
 
 /// Releases options; NULL is a no-op.
 #[no_mangle]
 pub extern "C" fn scalot_certify_options_free(options: *mut scalot_certify_options) {
+    // SAFETY: by the C contract, NULL or a live handle, which the caller gives up.
     ffi_boundary!(() => { unsafe { free(options) } })
 }
 
@@ -75,10 +82,10 @@ pub extern "C" fn scalot_certify_options_set_exact_limit(
     pairs: usize,
 ) -> scalot_status {
     ffi_boundary!({
-        unsafe { borrow_mut(options, "options") }?
-            .certify
-            .exact_limit = pairs;
-        Ok(())
+        update(options, |o| {
+            o.certify.exact_limit = pairs;
+            Ok(())
+        })
     })
 }
 
@@ -95,13 +102,14 @@ pub extern "C" fn scalot_certify_options_set_samples(
     seed: u64,
 ) -> scalot_status {
     ffi_boundary!({
-        let options = unsafe { borrow_mut(options, "options") }?;
-        if rows == 0 {
-            return Err(Error::invalid("rows", "0 rows; at least 1 is needed"));
-        }
-        options.certify.samples = rows;
-        options.certify.seed = seed;
-        Ok(())
+        update(options, |o| {
+            if rows == 0 {
+                return Err(Error::invalid("rows", "0 rows; at least 1 is needed"));
+            }
+            o.certify.samples = rows;
+            o.certify.seed = seed;
+            Ok(())
+        })
     })
 }
 
@@ -116,10 +124,7 @@ pub extern "C" fn scalot_certify_options_set_progress_callback(
     callback: scalot_progress_callback,
     user_data: *mut c_void,
 ) -> scalot_status {
-    ffi_boundary!({
-        unsafe { borrow_mut(options, "options") }?.progress = Progress::new(callback, user_data);
-        Ok(())
-    })
+    ffi_boundary!({ set_progress_callback(options, callback, user_data) })
 }
 
 /// Certifies a plan against the exact problem it approximates: the exact kernel of its kernel's points
@@ -150,14 +155,11 @@ pub extern "C" fn scalot_plan_certify(
     out: *mut scalot_certificate,
 ) -> scalot_status {
     ffi_boundary!({
+        // SAFETY: by the C contract, NULL or a live handle.
         let plan = unsafe { borrow(plan, "plan") }?;
+        // SAFETY: by the C contract, NULL or valid for writes.
         let out = unsafe { out_param(out, "out") }?;
-        let defaults = Options::default();
-        let options = if options.is_null() {
-            &defaults
-        } else {
-            unsafe { borrow(options, "options") }?
-        };
+        let options = or_default(options);
         let mut blocks = 0;
         let certificate = plan.certify(&options.certify, &mut |fraction| {
             blocks += 1;

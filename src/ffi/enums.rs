@@ -8,7 +8,7 @@ use crate::geometry::{Cost, Layout};
 use crate::kernel::dense::DenseMode;
 use crate::kernel::nystrom::{LandmarkRule, StabilisedInverse};
 use crate::kernel::KernelKind;
-use crate::relaxation::{Engine, Method};
+use crate::rrho::{Engine, Method};
 
 /// How a matrix argument is laid out.
 #[repr(C)]
@@ -65,8 +65,11 @@ pub enum scalot_stop_reason {
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum scalot_kernel_kind {
+    /// Dense, its n*m entries stored as doubles at solve time.
     DenseStoredF64 = 0,
+    /// Dense, stored as floats.
     DenseStoredF32 = 1,
+    /// Dense, entries recomputed from the points in every product.
     DenseOnline = 2,
     /// Sparse: exact entries at the kept pairs (scalot_kernel_sparse_new).
     Sparse = 3,

@@ -21,10 +21,8 @@ pub(crate) unsafe fn borrow<'a, H: Handle>(
     handle: *const H,
     arg: &'static str,
 ) -> Result<&'a H::Inner> {
-    handle
-        .cast::<H::Inner>()
-        .as_ref()
-        .ok_or(Error::NullPointer { arg })
+    // SAFETY: by this function's contract, NULL or a live `Box<H::Inner>` from `into_handle`.
+    unsafe { handle.cast::<H::Inner>().as_ref() }.ok_or(Error::NullPointer { arg })
 }
 
 /// Mutably borrows the value behind a handle the caller still owns.
@@ -35,10 +33,8 @@ pub(crate) unsafe fn borrow_mut<'a, H: Handle>(
     handle: *mut H,
     arg: &'static str,
 ) -> Result<&'a mut H::Inner> {
-    handle
-        .cast::<H::Inner>()
-        .as_mut()
-        .ok_or(Error::NullPointer { arg })
+    // SAFETY: as for `borrow`, and by this function's contract no other reference is live.
+    unsafe { handle.cast::<H::Inner>().as_mut() }.ok_or(Error::NullPointer { arg })
 }
 
 /// Takes back ownership and drops the value; NULL is a no-op.
@@ -47,7 +43,9 @@ pub(crate) unsafe fn borrow_mut<'a, H: Handle>(
 /// `handle` is NULL or was returned by `into_handle::<H>` and not freed.
 pub(crate) unsafe fn free<H: Handle>(handle: *mut H) {
     if !handle.is_null() {
-        drop(Box::from_raw(handle.cast::<H::Inner>()));
+        // SAFETY: not NULL, so by this function's contract a `Box<H::Inner>` from `into_handle`, which
+        // is dropped once.
+        drop(unsafe { Box::from_raw(handle.cast::<H::Inner>()) });
     }
 }
 
@@ -107,7 +105,8 @@ pub(crate) unsafe fn optional_input<'a, T>(
     if data.is_null() {
         Ok(None)
     } else {
-        input(data, len, arg).map(Some)
+        // SAFETY: this function's contract is `input`'s.
+        unsafe { input(data, len, arg) }.map(Some)
     }
 }
 
@@ -134,7 +133,6 @@ pub(crate) unsafe fn out_param<'a, T>(
     out: *mut T,
     arg: &'static str,
 ) -> Result<&'a mut std::mem::MaybeUninit<T>> {
-    out.cast::<std::mem::MaybeUninit<T>>()
-        .as_mut()
-        .ok_or(Error::NullPointer { arg })
+    // SAFETY: by this function's contract, NULL or valid for writes; MaybeUninit<T> has T's layout.
+    unsafe { out.cast::<std::mem::MaybeUninit<T>>().as_mut() }.ok_or(Error::NullPointer { arg })
 }

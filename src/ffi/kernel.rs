@@ -6,8 +6,8 @@ use std::sync::Arc;
 use super::boundary::{ffi_boundary, scalot_status};
 use super::enums::{self, scalot_kernel_kind};
 use super::handles::{borrow, free, input, into_handle, nonzero, out_param, Handle};
-use crate::error::checked_product;
-use crate::geometry::{Layout, PointCloud};
+use crate::error::{checked_product, Result};
+use crate::geometry::{Cost, Layout, PointCloud};
 use crate::kernel::dense::DenseKernel;
 use crate::kernel::Kernel;
 
@@ -48,28 +48,78 @@ pub struct scalot_kernel_properties {
     pub floor_share: f64,
 }
 
-/// The caller's point clouds `x` (n x d) and `y` (m x d), both in `layout`, after the size and null checks
-/// every kernel built from points makes.
-///
-/// # Safety
-/// `x` and `y`, when not null, must point at n*d and m*d readable doubles that outlive the clouds.
-pub(super) unsafe fn two_clouds<'a>(
+/// A caller's two point clouds, as every function on points takes them: `x` (n x d) and `y` (m x d),
+/// both in the scalot_layout `layout`. The pointers are as the caller passed them: by the C contract,
+/// NULL or valid for n*d and m*d doubles that outlive the call.
+pub(super) struct Clouds {
     x: *const f64,
     n: usize,
     y: *const f64,
     m: usize,
     d: usize,
-    layout: Layout,
-) -> crate::Result<(PointCloud<'a>, PointCloud<'a>)> {
-    nonzero("n", n)?;
-    nonzero("m", m)?;
-    nonzero("d", d)?;
-    let xs = unsafe { input(x, checked_product("x (n x d)", n, d)?, "x") }?;
-    let ys = unsafe { input(y, checked_product("y (m x d)", m, d)?, "y") }?;
-    Ok((
-        PointCloud::new("x", xs, n, d, layout)?,
-        PointCloud::new("y", ys, m, d, layout)?,
-    ))
+    layout: c_int,
+}
+
+impl Clouds {
+    pub(super) fn new(
+        x: *const f64,
+        n: usize,
+        y: *const f64,
+        m: usize,
+        d: usize,
+        layout: c_int,
+    ) -> Self {
+        Clouds {
+            x,
+            n,
+            y,
+            m,
+            d,
+            layout,
+        }
+    }
+
+    /// The layout, then the clouds after the size and null checks every function on points makes.
+    pub(super) fn read<'a>(&self) -> Result<(PointCloud<'a>, PointCloud<'a>, Layout)> {
+        let layout = enums::layout(self.layout, "layout")?;
+        let (x, y) = self.read_in(layout)?;
+        Ok((x, y, layout))
+    }
+
+    fn read_in<'a>(&self, layout: Layout) -> Result<(PointCloud<'a>, PointCloud<'a>)> {
+        let &Clouds { x, n, y, m, d, .. } = self;
+        nonzero("n", n)?;
+        nonzero("m", m)?;
+        nonzero("d", d)?;
+        // SAFETY: by the C contract, `x` and `y` are NULL or valid for n*d and m*d doubles.
+        let (xs, ys) = unsafe {
+            (
+                input(x, checked_product("x (n x d)", n, d)?, "x")?,
+                input(y, checked_product("y (m x d)", m, d)?, "y")?,
+            )
+        };
+        Ok((
+            PointCloud::new("x", xs, n, d, layout)?,
+            PointCloud::new("y", ys, m, d, layout)?,
+        ))
+    }
+}
+
+/// What every kernel constructor on points does: checks `out`, the layout, the scalot_cost `cost` and
+/// the clouds, in that order, then writes the kernel `build` makes from them to `*out`.
+pub(super) fn new_kernel(
+    clouds: Clouds,
+    cost: c_int,
+    out: *mut *mut scalot_kernel,
+    build: impl FnOnce(&PointCloud, &PointCloud, Cost) -> Result<Arc<dyn Kernel>>,
+) -> Result<()> {
+    // SAFETY: by the C contract, `out` is NULL or valid for writes.
+    let out = unsafe { out_param(out, "out") }?;
+    let layout = enums::layout(clouds.layout, "layout")?;
+    let cost = enums::cost(cost)?;
+    let (x, y) = clouds.read_in(layout)?;
+    out.write(into_handle::<scalot_kernel>(build(&x, &y, cost)?));
+    Ok(())
 }
 
 /// Builds the dense kernel between the points `x` (n x d) and `y` (m x d), both in `layout`.
@@ -100,15 +150,13 @@ pub extern "C" fn scalot_kernel_dense_new(
     out: *mut *mut scalot_kernel,
 ) -> scalot_status {
     ffi_boundary!({
-        let out = unsafe { out_param(out, "out") }?;
-        let layout = enums::layout(layout, "layout")?;
-        let cost = enums::cost(cost)?;
-        let mode = enums::dense_mode(mode, "mode")?;
-        let (x, y) = unsafe { two_clouds(x, n, y, m, d, layout) }?;
-        let kernel: Arc<dyn Kernel> =
-            Arc::new(DenseKernel::from_points(&x, &y, cost, epsilon, mode)?);
-        out.write(into_handle::<scalot_kernel>(kernel));
-        Ok(())
+        let clouds = Clouds::new(x, n, y, m, d, layout);
+        new_kernel(clouds, cost, out, |x, y, cost| {
+            let mode = enums::dense_mode(mode, "mode")?;
+            Ok(Arc::new(DenseKernel::from_points(
+                x, y, cost, epsilon, mode,
+            )?))
+        })
     })
 }
 
@@ -129,11 +177,13 @@ pub extern "C" fn scalot_kernel_dense_from_cost(
     out: *mut *mut scalot_kernel,
 ) -> scalot_status {
     ffi_boundary!({
+        // SAFETY: by the C contract, NULL or valid for writes.
         let out = unsafe { out_param(out, "out") }?;
         let layout = enums::layout(layout, "layout")?;
         let mode = enums::dense_mode(mode, "mode")?;
         nonzero("n", n)?;
         nonzero("m", m)?;
+        // SAFETY: by the C contract, NULL or valid for its length.
         let costs = unsafe { input(cost, checked_product("cost (n x m)", n, m)?, "cost") }?;
         let kernel: Arc<dyn Kernel> = Arc::new(DenseKernel::from_cost_matrix(
             costs, n, m, layout, epsilon, mode,
@@ -152,7 +202,9 @@ pub extern "C" fn scalot_kernel_info(
     out: *mut scalot_kernel_properties,
 ) -> scalot_status {
     ffi_boundary!({
+        // SAFETY: by the C contract, NULL or a live handle.
         let kernel = unsafe { borrow(kernel, "kernel") }?;
+        // SAFETY: by the C contract, NULL or valid for writes.
         let out = unsafe { out_param(out, "out") }?;
         let info = kernel.info();
         out.write(scalot_kernel_properties {
@@ -173,5 +225,6 @@ pub extern "C" fn scalot_kernel_info(
 /// Releases the caller's reference to a kernel; NULL is a no-op. Plans built from it stay valid.
 #[no_mangle]
 pub extern "C" fn scalot_kernel_free(kernel: *mut scalot_kernel) {
+    // SAFETY: by the C contract, NULL or a live handle, which the caller gives up.
     ffi_boundary!(() => { unsafe { free(kernel) } })
 }

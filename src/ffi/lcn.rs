@@ -4,15 +4,12 @@ use std::ffi::c_int;
 use std::sync::Arc;
 
 use super::boundary::{ffi_boundary, scalot_status};
-use super::enums;
-use super::handles::{into_handle, out_param};
-use super::kernel::{scalot_kernel, two_clouds};
+use super::kernel::{new_kernel, scalot_kernel, Clouds};
 use super::nystrom::{scalot_nystrom_options, NystromSettings};
 use super::sparse::{scalot_sparse_options, SparseOptions};
 use crate::kernel::lcn::LcnKernel;
-use crate::kernel::nystrom::LCN_LANDMARKS;
+use crate::kernel::nystrom::NystromOptions;
 use crate::kernel::pairs::PairOptions;
-use crate::kernel::Kernel;
 
 /// Builds the locally corrected Nystrom kernel between `x` (n x d) and `y` (m x d) (LCN-Sinkhorn;
 /// Klicpera, Lienen and Gunnemann, ICML 2021): K_LCN = K_Nys - K_Nys^sp + K^sp, the Nystrom approximation
@@ -51,16 +48,14 @@ pub extern "C" fn scalot_kernel_lcn_new(
     out: *mut *mut scalot_kernel,
 ) -> scalot_status {
     ffi_boundary!({
-        let out = unsafe { out_param(out, "out") }?;
-        let layout = enums::layout(layout, "layout")?;
-        let cost = enums::cost(cost)?;
-        let (x, y) = unsafe { two_clouds(x, n, y, m, d, layout) }?;
-        let landmarks = unsafe { NystromSettings::or_default(landmarks, LCN_LANDMARKS, n + m) }?;
-        let pairs =
-            unsafe { SparseOptions::or_default(pairs, || PairOptions::lcn_default(n + m)) }?;
-        let kernel: Arc<dyn Kernel> =
-            Arc::new(LcnKernel::new(&x, &y, cost, epsilon, &landmarks, &pairs)?);
-        out.write(into_handle::<scalot_kernel>(kernel));
-        Ok(())
+        let clouds = Clouds::new(x, n, y, m, d, layout);
+        new_kernel(clouds, cost, out, |x, y, cost| {
+            let landmarks =
+                NystromSettings::or_default(landmarks, || NystromOptions::lcn_default(n + m))?;
+            let pairs = SparseOptions::or_default(pairs, || PairOptions::lcn_default(n + m))?;
+            Ok(Arc::new(LcnKernel::new(
+                x, y, cost, epsilon, &landmarks, &pairs,
+            )?))
+        })
     })
 }

@@ -59,6 +59,7 @@ pub extern "C" fn scalot_set_num_threads(threads: usize) -> scalot_status {
 #[no_mangle]
 pub extern "C" fn scalot_num_threads(out: *mut usize) -> scalot_status {
     ffi_boundary!({
+        // SAFETY: by the C contract, NULL or valid for writes.
         let out = unsafe { out_param(out, "out") }?;
         out.write(threads::num_threads());
         Ok(())

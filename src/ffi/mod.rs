@@ -9,18 +9,36 @@
 // checks of `handles` before it is read. Marking them `unsafe fn` would change nothing for C.
 #![allow(clippy::not_unsafe_ptr_arg_deref)]
 
-pub mod align;
+// cbindgen writes the header in the order of these declarations, so they are in the order of a manual:
+// the library, the kernels (dense, sparse, Nystrom, LCN), Sinkhorn and its plan, R_rho, alignment. One
+// declaration per group, so that rustfmt keeps the order.
 pub mod boundary;
-pub mod certificate;
+
 pub mod enums;
-mod handles;
-pub mod kernel;
-pub mod lcn;
+
 pub mod library;
-pub mod nystrom;
-pub mod plan;
-pub mod rrho;
-pub mod sinkhorn;
+
+pub mod options;
+
+mod coupling;
+mod handles;
+
+pub mod kernel;
+
 pub mod sparse;
+
+pub mod nystrom;
+
+pub mod lcn;
+
+pub mod sinkhorn;
+
+pub mod plan;
+
+pub mod certificate;
+
+pub mod rrho;
+
+pub mod align;
 
 pub use boundary::scalot_status;

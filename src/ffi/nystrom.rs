@@ -5,11 +5,11 @@ use std::sync::Arc;
 
 use super::boundary::{ffi_boundary, scalot_status};
 use super::enums;
-use super::handles::{borrow, borrow_mut, free, into_handle, out_param, Handle};
-use super::kernel::{scalot_kernel, two_clouds};
+use super::handles::{free, Handle};
+use super::kernel::{new_kernel, scalot_kernel, Clouds};
+use super::options::{merged, new_options, update};
 use crate::error::Error;
-use crate::kernel::nystrom::{NystromKernel, NystromOptions, NYSTROM_LANDMARKS};
-use crate::kernel::Kernel;
+use crate::kernel::nystrom::{NystromKernel, NystromOptions};
 
 /// How a Nystrom (or LCN) kernel chooses its landmarks and inverts their kernel matrix. Not thread-safe
 /// while being changed; a kernel built from it keeps no reference to it.
@@ -28,25 +28,24 @@ impl Handle for scalot_nystrom_options {
     type Inner = NystromSettings;
 }
 
-impl NystromSettings {
-    /// The options, with `default_landmarks` (at most one per point of `points`) where no count was set;
-    /// NULL options are all defaults.
-    ///
-    /// # Safety
-    /// `options`, when not null, must be a live handle from scalot_nystrom_options_new.
-    pub(crate) unsafe fn or_default(
-        options: *const scalot_nystrom_options,
-        default_landmarks: usize,
-        points: usize,
-    ) -> crate::Result<NystromOptions> {
-        let default_landmarks = default_landmarks.min(points);
-        let defaults = NystromOptions::new(default_landmarks);
-        if options.is_null() {
-            return Ok(defaults);
+impl Default for NystromSettings {
+    fn default() -> Self {
+        NystromSettings {
+            landmarks: None,
+            options: NystromOptions::new(0),
         }
-        let o = unsafe { borrow(options, "landmarks") }?;
-        Ok(NystromOptions {
-            landmarks: o.landmarks.unwrap_or(default_landmarks),
+    }
+}
+
+impl NystromSettings {
+    /// The options, with `default`'s landmark count where no count was set; NULL options are all
+    /// `default`. `options` is as the C caller passed it: NULL or a live handle, by the C contract.
+    pub(crate) fn or_default(
+        options: *const scalot_nystrom_options,
+        default: impl FnOnce() -> NystromOptions,
+    ) -> crate::Result<NystromOptions> {
+        merged(options, "landmarks", default, |o, default| NystromOptions {
+            landmarks: o.landmarks.unwrap_or(default.landmarks),
             ..o.options.clone()
         })
     }
@@ -62,19 +61,13 @@ impl NystromSettings {
 pub extern "C" fn scalot_nystrom_options_new(
     out: *mut *mut scalot_nystrom_options,
 ) -> scalot_status {
-    ffi_boundary!({
-        let out = unsafe { out_param(out, "out") }?;
-        out.write(into_handle::<scalot_nystrom_options>(NystromSettings {
-            landmarks: None,
-            options: NystromOptions::new(0),
-        }));
-        Ok(())
-    })
+    ffi_boundary!({ new_options(out) })
 }
 
 /// Releases Nystrom options; NULL is a no-op.
 #[no_mangle]
 pub extern "C" fn scalot_nystrom_options_free(options: *mut scalot_nystrom_options) {
+    // SAFETY: by the C contract, NULL or a live handle, which the caller gives up.
     ffi_boundary!(() => { unsafe { free(options) } })
 }
 
@@ -93,17 +86,18 @@ pub extern "C" fn scalot_nystrom_options_set_landmarks(
     iterations: usize,
 ) -> scalot_status {
     ffi_boundary!({
-        let options = unsafe { borrow_mut(options, "options") }?;
-        let rule = enums::landmark_rule(rule, iterations)?;
-        if landmarks == 0 {
-            return Err(Error::invalid(
-                "landmarks",
-                "0 landmarks; at least 1 is needed",
-            ));
-        }
-        options.landmarks = Some(landmarks);
-        options.options.rule = rule;
-        Ok(())
+        update(options, |options| {
+            let rule = enums::landmark_rule(rule, iterations)?;
+            if landmarks == 0 {
+                return Err(Error::invalid(
+                    "landmarks",
+                    "0 landmarks; at least 1 is needed",
+                ));
+            }
+            options.landmarks = Some(landmarks);
+            options.options.rule = rule;
+            Ok(())
+        })
     })
 }
 
@@ -120,11 +114,12 @@ pub extern "C" fn scalot_nystrom_options_set_inverse(
     tolerance: f64,
 ) -> scalot_status {
     ffi_boundary!({
-        let options = unsafe { borrow_mut(options, "options") }?;
-        let inverse = enums::inverse(method, tolerance)?;
-        inverse.validate()?;
-        options.options.inverse = inverse;
-        Ok(())
+        update(options, |options| {
+            let inverse = enums::inverse(method, tolerance)?;
+            inverse.validate()?;
+            options.options.inverse = inverse;
+            Ok(())
+        })
     })
 }
 
@@ -137,8 +132,10 @@ pub extern "C" fn scalot_nystrom_options_set_seed(
     seed: u64,
 ) -> scalot_status {
     ffi_boundary!({
-        unsafe { borrow_mut(options, "options") }?.options.seed = seed;
-        Ok(())
+        update(options, |o| {
+            o.options.seed = seed;
+            Ok(())
+        })
     })
 }
 
@@ -177,14 +174,11 @@ pub extern "C" fn scalot_kernel_nystrom_new(
     out: *mut *mut scalot_kernel,
 ) -> scalot_status {
     ffi_boundary!({
-        let out = unsafe { out_param(out, "out") }?;
-        let layout = enums::layout(layout, "layout")?;
-        let cost = enums::cost(cost)?;
-        let (x, y) = unsafe { two_clouds(x, n, y, m, d, layout) }?;
-        let options = unsafe { NystromSettings::or_default(options, NYSTROM_LANDMARKS, n + m) }?;
-        let kernel: Arc<dyn Kernel> =
-            Arc::new(NystromKernel::new(&x, &y, cost, epsilon, &options)?);
-        out.write(into_handle::<scalot_kernel>(kernel));
-        Ok(())
+        let clouds = Clouds::new(x, n, y, m, d, layout);
+        new_kernel(clouds, cost, out, |x, y, cost| {
+            let options =
+                NystromSettings::or_default(options, || NystromOptions::nystrom_default(n + m))?;
+            Ok(Arc::new(NystromKernel::new(x, y, cost, epsilon, &options)?))
+        })
     })
 }

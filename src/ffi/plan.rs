@@ -5,11 +5,13 @@ use std::ffi::c_int;
 use std::sync::Arc;
 
 use super::boundary::{ffi_boundary, scalot_status};
+use super::coupling::{self, expect_len};
 use super::enums;
 use super::enums::scalot_stop_reason;
-use super::handles::{borrow, free, input, into_handle, out_param, output, Handle};
+use super::handles::{borrow, free, into_handle, out_param, output, Handle};
 use super::kernel::scalot_kernel;
-use crate::error::{checked_product, Error, Result};
+use crate::coupling::Coupling;
+use crate::error::{checked_product, Result};
 use crate::sinkhorn::{StopReason, TransportPlan};
 
 /// An entropic transport plan P_ij = a_i b_j exp((f_i + g_j - C_ij)/eps), held as potentials and the
@@ -25,6 +27,7 @@ impl Handle for scalot_plan {
 /// Releases a plan; NULL is a no-op.
 #[no_mangle]
 pub extern "C" fn scalot_plan_free(plan: *mut scalot_plan) {
+    // SAFETY: by the C contract, NULL or a live handle, which the caller gives up.
     ffi_boundary!(() => { unsafe { free(plan) } })
 }
 
@@ -34,24 +37,12 @@ fn query<T>(
     out: *mut T,
     value: impl FnOnce(&TransportPlan) -> Result<T>,
 ) -> Result<()> {
+    // SAFETY: by the C contract, NULL or a live handle.
     let plan = unsafe { borrow(plan, "plan") }?;
+    // SAFETY: by the C contract, NULL or valid for writes.
     let out = unsafe { out_param(out, "out") }?;
     out.write(value(plan)?);
     Ok(())
-}
-
-/// Checks a caller's length against the plan's.
-pub(super) fn expect_len(
-    arg: &'static str,
-    found: usize,
-    expected: usize,
-    what: &str,
-) -> Result<()> {
-    if found == expected {
-        Ok(())
-    } else {
-        Err(Error::mismatch(arg, format!("{expected} ({what})"), found))
-    }
 }
 
 /// Writes the plan's shape: n rows (sources) and m columns (targets).
@@ -64,8 +55,11 @@ pub extern "C" fn scalot_plan_shape(
     m: *mut usize,
 ) -> scalot_status {
     ffi_boundary!({
+        // SAFETY: by the C contract, NULL or a live handle.
         let plan = unsafe { borrow(plan, "plan") }?;
+        // SAFETY: by the C contract, NULL or valid for writes.
         let n = unsafe { out_param(n, "n") }?;
+        // SAFETY: by the C contract, NULL or valid for writes.
         let m = unsafe { out_param(m, "m") }?;
         let (rows, cols) = plan.shape();
         n.write(rows);
@@ -115,7 +109,9 @@ pub extern "C" fn scalot_plan_kernel(
     out: *mut *mut scalot_kernel,
 ) -> scalot_status {
     ffi_boundary!({
+        // SAFETY: by the C contract, NULL or a live handle.
         let plan = unsafe { borrow(plan, "plan") }?;
+        // SAFETY: by the C contract, NULL or valid for writes.
         let out = unsafe { out_param(out, "out") }?;
         out.write(into_handle::<scalot_kernel>(Arc::clone(plan.kernel())));
         Ok(())
@@ -204,18 +200,7 @@ pub extern "C" fn scalot_plan_potentials(
     g: *mut f64,
     m: usize,
 ) -> scalot_status {
-    ffi_boundary!({
-        let plan = unsafe { borrow(plan, "plan") }?;
-        let (pf, pg) = plan.potentials();
-        expect_len("n", n, pf.len(), "the plan's rows")?;
-        expect_len("m", m, pg.len(), "the plan's columns")?;
-        // Both checked before either is written: a failed call writes nothing.
-        let f = unsafe { output(f, n, "f") }?;
-        let g = unsafe { output(g, m, "g") }?;
-        f.copy_from_slice(pf);
-        g.copy_from_slice(pg);
-        Ok(())
-    })
+    ffi_boundary!({ coupling::potentials(plan, "plan", (f, n, "f"), (g, m, "g")) })
 }
 
 /// Copies the marginals P1 (length n) and P^T 1 (length m).
@@ -229,18 +214,7 @@ pub extern "C" fn scalot_plan_marginals(
     cols: *mut f64,
     m: usize,
 ) -> scalot_status {
-    ffi_boundary!({
-        let plan = unsafe { borrow(plan, "plan") }?;
-        let (pr, pc) = plan.marginals();
-        expect_len("n", n, pr.len(), "the plan's rows")?;
-        expect_len("m", m, pc.len(), "the plan's columns")?;
-        // Both checked before either is written: a failed call writes nothing.
-        let rows = unsafe { output(rows, n, "rows") }?;
-        let cols = unsafe { output(cols, m, "cols") }?;
-        rows.copy_from_slice(pr);
-        cols.copy_from_slice(pc);
-        Ok(())
-    })
+    ffi_boundary!({ coupling::marginals(plan, "plan", (rows, n, "rows"), (cols, m, "cols")) })
 }
 
 /// Computes out = P v, for v of length m and out of length n. One pass over the kernel.
@@ -255,16 +229,7 @@ pub extern "C" fn scalot_plan_apply(
     out: *mut f64,
     n: usize,
 ) -> scalot_status {
-    ffi_boundary!({
-        let plan = unsafe { borrow(plan, "plan") }?;
-        let (rows, cols) = plan.shape();
-        expect_len("m", m, cols, "the plan's columns")?;
-        expect_len("n", n, rows, "the plan's rows")?;
-        let v = unsafe { input(v, m, "v") }?;
-        crate::geometry::ensure_finite("v", v)?;
-        plan.apply(v, unsafe { output(out, n, "out") }?)?;
-        Ok(())
-    })
+    ffi_boundary!({ coupling::apply(plan, "plan", (v, m), (out, n)) })
 }
 
 /// Computes out = P^T u, for u of length n and out of length m. One pass over the kernel.
@@ -279,16 +244,7 @@ pub extern "C" fn scalot_plan_apply_transpose(
     out: *mut f64,
     m: usize,
 ) -> scalot_status {
-    ffi_boundary!({
-        let plan = unsafe { borrow(plan, "plan") }?;
-        let (rows, cols) = plan.shape();
-        expect_len("n", n, rows, "the plan's rows")?;
-        expect_len("m", m, cols, "the plan's columns")?;
-        let u = unsafe { input(u, n, "u") }?;
-        crate::geometry::ensure_finite("u", u)?;
-        plan.apply_transpose(u, unsafe { output(out, m, "out") }?)?;
-        Ok(())
-    })
+    ffi_boundary!({ coupling::apply_transpose(plan, "plan", (u, n), (out, m)) })
 }
 
 /// Writes the barycentric projection T(x_i) = (P Y)_i / (P1)_i of the source points onto the kernel's
@@ -337,12 +293,14 @@ fn points_output<'a>(
     d: usize,
     layout: c_int,
 ) -> Result<(&'a TransportPlan, &'a mut [f64], crate::Layout)> {
+    // SAFETY: by the C contract, NULL or a live handle.
     let plan = unsafe { borrow(plan, "plan") }?;
     let layout = enums::layout(layout, "layout")?;
     expect_len("n", n, plan.shape().0, "the plan's rows")?;
     if let Some((x, _, _)) = plan.kernel().geometry() {
         expect_len("d", d, x.dim(), "the points' dimension")?;
     }
+    // SAFETY: by the C contract, NULL or valid for writes of its length.
     let out = unsafe { output(out, checked_product("out (n x d)", n, d)?, "out") }?;
     Ok((plan, out, layout))
 }
@@ -360,16 +318,7 @@ pub extern "C" fn scalot_plan_to_dense(
     m: usize,
     layout: c_int,
 ) -> scalot_status {
-    ffi_boundary!({
-        let plan = unsafe { borrow(plan, "plan") }?;
-        let layout = enums::layout(layout, "layout")?;
-        let (rows, cols) = plan.shape();
-        expect_len("n", n, rows, "the plan's rows")?;
-        expect_len("m", m, cols, "the plan's columns")?;
-        let out = unsafe { output(out, checked_product("out (n x m)", n, m)?, "out") }?;
-        plan.to_dense(out, layout)?;
-        Ok(())
-    })
+    ffi_boundary!({ coupling::to_dense(plan, "plan", (out, n, m), layout) })
 }
 
 /// Exports the `k` largest entries of every row in coordinate form, row by row and largest first:
@@ -386,19 +335,5 @@ pub extern "C" fn scalot_plan_top_k(
     values: *mut f64,
     len: usize,
 ) -> scalot_status {
-    ffi_boundary!({
-        let plan = unsafe { borrow(plan, "plan") }?;
-        let (n, m) = plan.shape();
-        if k == 0 || k > m {
-            return Err(Error::invalid(
-                "k",
-                format!("{k} must lie between 1 and the number of columns, {m}"),
-            ));
-        }
-        expect_len("len", len, checked_product("n x k", n, k)?, "n x k")?;
-        let rows = unsafe { output(rows, len, "rows") }?;
-        let cols = unsafe { output(cols, len, "cols") }?;
-        let values = unsafe { output(values, len, "values") }?;
-        plan.top_k(k, rows, cols, values)
-    })
+    ffi_boundary!({ coupling::top_k(plan, "plan", k, (rows, cols, values), len) })
 }

@@ -4,15 +4,16 @@ use std::ffi::{c_int, c_void};
 use std::sync::Arc;
 
 use super::boundary::{ffi_boundary, scalot_status};
+use super::coupling;
 use super::enums;
-use super::handles::{
-    borrow, borrow_mut, free, input, into_handle, optional_input, out_param, output, Handle,
+use super::handles::{borrow, free, into_handle, optional_input, out_param, Handle};
+use super::kernel::Clouds;
+use super::options::{
+    new_options, or_default, scalot_progress_callback, set_progress_callback, update, warm_start,
+    ProgressCallback, Reporting,
 };
-use super::kernel::two_clouds;
-use super::plan::expect_len;
-use super::sinkhorn::{scalot_progress_callback, Progress};
-use crate::error::{checked_product, Error, Result};
-use crate::relaxation::{self, Preprocessing, RrhoOptions, RrhoProblem, RrhoSolution};
+use crate::coupling::Coupling;
+use crate::rrho::{self, Preprocessing, RrhoOptions, RrhoProblem, RrhoSolution};
 
 /// The default distance floor sigma of scalot_rrho_problem_new (a literal, for cbindgen; a test ties it to
 /// the library's default).
@@ -35,14 +36,20 @@ pub struct scalot_rrho_options {
     _private: [u8; 0],
 }
 
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub(crate) struct Options {
     solver: RrhoOptions,
-    progress: Progress,
+    progress: ProgressCallback,
 }
 
 impl Handle for scalot_rrho_options {
     type Inner = Options;
+}
+
+impl Reporting for Options {
+    fn progress_mut(&mut self) -> &mut ProgressCallback {
+        &mut self.progress
+    }
 }
 
 /// A solved R_rho problem: the dual potentials (alpha, beta), the value and its certificate, and the
@@ -113,10 +120,12 @@ pub extern "C" fn scalot_rrho_problem_new(
     out: *mut *mut scalot_rrho_problem,
 ) -> scalot_status {
     ffi_boundary!({
+        // SAFETY: by the C contract, NULL or valid for writes.
         let out = unsafe { out_param(out, "out") }?;
-        let layout = enums::layout(layout, "layout")?;
-        let (xs, ys) = unsafe { two_clouds(x, n, y, m, d, layout) }?;
+        let (xs, ys, _) = Clouds::new(x, n, y, m, d, layout).read()?;
+        // SAFETY: by the C contract, NULL or valid for its length.
         let mu = unsafe { optional_input(mu, n, "mu") }?;
+        // SAFETY: by the C contract, NULL or valid for its length.
         let nu = unsafe { optional_input(nu, m, "nu") }?;
         let problem =
             RrhoProblem::new(&xs, &ys, mu, nu, rho, Preprocessing { floor, granularity })?;
@@ -128,6 +137,7 @@ pub extern "C" fn scalot_rrho_problem_new(
 /// Releases a problem; NULL is a no-op. Solutions made from it stay valid.
 #[no_mangle]
 pub extern "C" fn scalot_rrho_problem_free(problem: *mut scalot_rrho_problem) {
+    // SAFETY: by the C contract, NULL or a live handle, which the caller gives up.
     ffi_boundary!(() => { unsafe { free(problem) } })
 }
 
@@ -137,24 +147,14 @@ pub extern "C" fn scalot_rrho_problem_free(problem: *mut scalot_rrho_problem) {
 /// Statuses: OK; NULL_POINTER (out).
 #[no_mangle]
 pub extern "C" fn scalot_rrho_options_new(out: *mut *mut scalot_rrho_options) -> scalot_status {
-    ffi_boundary!({
-        let out = unsafe { out_param(out, "out") }?;
-        out.write(into_handle::<scalot_rrho_options>(Options::default()));
-        Ok(())
-    })
+    ffi_boundary!({ new_options(out) })
 }
 
 /// Releases options; NULL is a no-op.
 #[no_mangle]
 pub extern "C" fn scalot_rrho_options_free(options: *mut scalot_rrho_options) {
+    // SAFETY: by the C contract, NULL or a live handle, which the caller gives up.
     ffi_boundary!(() => { unsafe { free(options) } })
-}
-
-fn update(
-    options: *mut scalot_rrho_options,
-    set: impl FnOnce(&mut Options) -> Result<()>,
-) -> Result<()> {
-    set(unsafe { borrow_mut(options, "options") }?)
 }
 
 /// Stops when sum_i mu_i |1 - eta_i| and sum_j nu_j |xi_j - 1| are both below `tolerance` (the paper's
@@ -231,14 +231,15 @@ pub extern "C" fn scalot_rrho_options_set_warm_start(
     m: usize,
 ) -> scalot_status {
     ffi_boundary!({
-        let options = unsafe { borrow_mut(options, "options") }?;
-        if alpha.is_null() && beta.is_null() {
-            options.solver.clear_warm_start();
-            return Ok(());
-        }
-        let alpha = unsafe { input(alpha, n, "alpha") }?;
-        let beta = unsafe { input(beta, m, "beta") }?;
-        options.solver.set_warm_start(alpha, beta).map(drop)
+        update(options, |o| {
+            match warm_start((alpha, n, "alpha"), (beta, m, "beta"))? {
+                None => {
+                    o.solver.clear_warm_start();
+                    Ok(())
+                }
+                Some((alpha, beta)) => o.solver.set_warm_start(alpha, beta).map(drop),
+            }
+        })
     })
 }
 
@@ -252,12 +253,7 @@ pub extern "C" fn scalot_rrho_options_set_progress_callback(
     callback: scalot_progress_callback,
     user_data: *mut c_void,
 ) -> scalot_status {
-    ffi_boundary!({
-        update(options, |o| {
-            o.progress = Progress::new(callback, user_data);
-            Ok(())
-        })
-    })
+    ffi_boundary!({ set_progress_callback(options, callback, user_data) })
 }
 
 /// Solves the dual of `problem`: every alpha_i, then every beta_j, solves its own monotone equation
@@ -274,23 +270,16 @@ pub extern "C" fn scalot_rrho_solve(
     out: *mut *mut scalot_rrho_solution,
 ) -> scalot_status {
     ffi_boundary!({
+        // SAFETY: by the C contract, NULL or a live handle.
         let problem = unsafe { borrow(problem, "problem") }?;
+        // SAFETY: by the C contract, NULL or valid for writes.
         let out = unsafe { out_param(out, "out") }?;
-        let defaults;
-        let options = if options.is_null() {
-            defaults = Options::default();
-            &defaults
-        } else {
-            unsafe { borrow(options, "options") }?
-        };
-        let progress = options.progress;
-        let solution = if progress.is_set() {
-            relaxation::solve_with_progress(problem, &options.solver, &mut |p| {
-                progress.report(p.pass, p.error)
-            })?
-        } else {
-            relaxation::solve(problem, &options.solver)?
-        };
+        let options = or_default(options);
+        let solution = options.progress.run(
+            || rrho::solve(problem, &options.solver),
+            |report| rrho::solve_with_progress(problem, &options.solver, report),
+            |p| (p.pass, p.error),
+        )?;
         out.write(into_handle::<scalot_rrho_solution>(solution));
         Ok(())
     })
@@ -299,6 +288,7 @@ pub extern "C" fn scalot_rrho_solve(
 /// Releases a solution; NULL is a no-op.
 #[no_mangle]
 pub extern "C" fn scalot_rrho_solution_free(solution: *mut scalot_rrho_solution) {
+    // SAFETY: by the C contract, NULL or a live handle, which the caller gives up.
     ffi_boundary!(() => { unsafe { free(solution) } })
 }
 
@@ -311,7 +301,9 @@ pub extern "C" fn scalot_rrho_solution_summary(
     out: *mut scalot_rrho_summary,
 ) -> scalot_status {
     ffi_boundary!({
+        // SAFETY: by the C contract, NULL or a live handle.
         let solution = unsafe { borrow(solution, "solution") }?;
+        // SAFETY: by the C contract, NULL or valid for writes.
         let out = unsafe { out_param(out, "out") }?;
         let certificate = solution.certificate();
         let (alpha_error, beta_error) = solution.marginal_errors();
@@ -343,16 +335,7 @@ pub extern "C" fn scalot_rrho_solution_potentials(
     m: usize,
 ) -> scalot_status {
     ffi_boundary!({
-        let solution = unsafe { borrow(solution, "solution") }?;
-        let (a, b) = solution.potentials();
-        expect_len("n", n, a.len(), "the problem's x points")?;
-        expect_len("m", m, b.len(), "the problem's y points")?;
-        // Both checked before either is written: a failed call writes nothing.
-        let alpha = unsafe { output(alpha, n, "alpha") }?;
-        let beta = unsafe { output(beta, m, "beta") }?;
-        alpha.copy_from_slice(a);
-        beta.copy_from_slice(b);
-        Ok(())
+        coupling::potentials(solution, "solution", (alpha, n, "alpha"), (beta, m, "beta"))
     })
 }
 
@@ -368,16 +351,7 @@ pub extern "C" fn scalot_rrho_solution_marginals(
     m: usize,
 ) -> scalot_status {
     ffi_boundary!({
-        let solution = unsafe { borrow(solution, "solution") }?;
-        let (rn, cm) = solution.shape();
-        expect_len("n", n, rn, "the problem's x points")?;
-        expect_len("m", m, cm, "the problem's y points")?;
-        let rows = unsafe { output(rows, n, "rows") }?;
-        let cols = unsafe { output(cols, m, "cols") }?;
-        let (r, c) = solution.marginals();
-        rows.copy_from_slice(&r);
-        cols.copy_from_slice(&c);
-        Ok(())
+        coupling::marginals(solution, "solution", (rows, n, "rows"), (cols, m, "cols"))
     })
 }
 
@@ -392,14 +366,7 @@ pub extern "C" fn scalot_rrho_solution_apply(
     out: *mut f64,
     n: usize,
 ) -> scalot_status {
-    ffi_boundary!({
-        let solution = unsafe { borrow(solution, "solution") }?;
-        let (rn, cm) = solution.shape();
-        expect_len("m", m, cm, "the problem's y points")?;
-        expect_len("n", n, rn, "the problem's x points")?;
-        let v = unsafe { input(v, m, "v") }?;
-        solution.apply(v, unsafe { output(out, n, "out") }?)
-    })
+    ffi_boundary!({ coupling::apply(solution, "solution", (v, m), (out, n)) })
 }
 
 /// Computes out = gamma^T u, for u of length n and out of length m: one exact pass.
@@ -413,14 +380,7 @@ pub extern "C" fn scalot_rrho_solution_apply_transpose(
     out: *mut f64,
     m: usize,
 ) -> scalot_status {
-    ffi_boundary!({
-        let solution = unsafe { borrow(solution, "solution") }?;
-        let (rn, cm) = solution.shape();
-        expect_len("n", n, rn, "the problem's x points")?;
-        expect_len("m", m, cm, "the problem's y points")?;
-        let u = unsafe { input(u, n, "u") }?;
-        solution.apply_transpose(u, unsafe { output(out, m, "out") }?)
-    })
+    ffi_boundary!({ coupling::apply_transpose(solution, "solution", (u, n), (out, m)) })
 }
 
 /// Exports the `k` largest entries of every row of gamma, as scalot_plan_top_k: entry i*k + s is
@@ -437,21 +397,7 @@ pub extern "C" fn scalot_rrho_solution_top_k(
     values: *mut f64,
     len: usize,
 ) -> scalot_status {
-    ffi_boundary!({
-        let solution = unsafe { borrow(solution, "solution") }?;
-        let (n, m) = solution.shape();
-        if k == 0 || k > m {
-            return Err(Error::invalid(
-                "k",
-                format!("{k} must lie between 1 and the number of columns, {m}"),
-            ));
-        }
-        expect_len("len", len, checked_product("n x k", n, k)?, "n x k")?;
-        let rows = unsafe { output(rows, len, "rows") }?;
-        let cols = unsafe { output(cols, len, "cols") }?;
-        let values = unsafe { output(values, len, "values") }?;
-        solution.top_k(k, rows, cols, values)
-    })
+    ffi_boundary!({ coupling::top_k(solution, "solution", k, (rows, cols, values), len) })
 }
 
 #[cfg(test)]

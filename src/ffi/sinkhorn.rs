@@ -1,30 +1,18 @@
 //! Sinkhorn options and the solve.
 
-use std::ffi::{c_int, c_void};
+use std::ffi::c_void;
 
 use super::boundary::{ffi_boundary, scalot_status};
-use super::handles::{
-    borrow, borrow_mut, free, input, into_handle, optional_input, out_param, Handle,
-};
+use super::coupling::expect_len;
+use super::handles::{borrow, free, into_handle, optional_input, out_param, Handle};
 use super::kernel::scalot_kernel;
+use super::options::{
+    new_options, or_default, scalot_progress_callback, set_progress_callback, update, warm_start,
+    ProgressCallback, Reporting,
+};
 use super::plan::scalot_plan;
-use crate::error::Error;
 use crate::geometry::Weights;
 use crate::sinkhorn::{self, EpsilonScaling, Overrelaxation, SinkhornOptions};
-
-/// Called on the thread that called scalot_sinkhorn_solve, every check interval: `iteration` is the
-/// number of iterations done, `error` the stopping rule's current value. Return 0 to continue, non-zero to
-/// cancel (the solve then returns SCALOT_STATUS_CANCELLED). R uses this for Ctrl-C, Julia for interrupts.
-///
-/// When no report is due for 250 ms, as during the first log-domain iteration or the build of a stored
-/// kernel, the callback is called again with the last values (0 and +infinity before the first iteration),
-/// and a cancel then stops that pass within a tile of rows. R_rho solves call it so too, and a cancel
-/// then takes effect when the running pass ends.
-///
-/// The callback may call any scalot function, a nested solve included (it runs on threads of its own,
-/// so it works with any thread count); it must not free the kernel or options of the running solve.
-pub type scalot_progress_callback =
-    Option<unsafe extern "C" fn(user_data: *mut c_void, iteration: usize, error: f64) -> c_int>;
 
 /// Options of a Sinkhorn solve. Not thread-safe: do not change an options handle while a solve on another
 /// thread reads it.
@@ -32,53 +20,20 @@ pub struct scalot_sinkhorn_options {
     _private: [u8; 0],
 }
 
-/// A caller's progress callback and the pointer passed back to it; the default has no callback. Shared by
-/// every options handle that takes one.
-#[derive(Clone, Copy)]
-pub(crate) struct Progress {
-    callback: scalot_progress_callback,
-    user_data: *mut c_void,
-}
-
-impl Default for Progress {
-    fn default() -> Self {
-        Progress {
-            callback: None,
-            user_data: std::ptr::null_mut(),
-        }
-    }
-}
-
-impl Progress {
-    pub(crate) fn new(callback: scalot_progress_callback, user_data: *mut c_void) -> Self {
-        Progress {
-            callback,
-            user_data,
-        }
-    }
-
-    pub(crate) fn is_set(&self) -> bool {
-        self.callback.is_some()
-    }
-
-    /// Tells the caller; false when it asks to cancel. Without a callback, always true.
-    pub(crate) fn report(&self, iteration: usize, value: f64) -> bool {
-        match self.callback {
-            None => true,
-            // The caller's contract: `callback` accepts `user_data` (scalot_progress_callback's docs).
-            Some(callback) => unsafe { callback(self.user_data, iteration, value) == 0 },
-        }
-    }
-}
-
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub(crate) struct Options {
     solver: SinkhornOptions,
-    progress: Progress,
+    progress: ProgressCallback,
 }
 
 impl Handle for scalot_sinkhorn_options {
     type Inner = Options;
+}
+
+impl Reporting for Options {
+    fn progress_mut(&mut self) -> &mut ProgressCallback {
+        &mut self.progress
+    }
 }
 
 /// Creates options with the defaults: tolerance 1e-9, 1000 iterations, check every iteration, balanced,
@@ -90,25 +45,14 @@ impl Handle for scalot_sinkhorn_options {
 pub extern "C" fn scalot_sinkhorn_options_new(
     out: *mut *mut scalot_sinkhorn_options,
 ) -> scalot_status {
-    ffi_boundary!({
-        let out = unsafe { out_param(out, "out") }?;
-        out.write(into_handle::<scalot_sinkhorn_options>(Options::default()));
-        Ok(())
-    })
+    ffi_boundary!({ new_options(out) })
 }
 
 /// Releases options; NULL is a no-op.
 #[no_mangle]
 pub extern "C" fn scalot_sinkhorn_options_free(options: *mut scalot_sinkhorn_options) {
+    // SAFETY: by the C contract, NULL or a live handle, which the caller gives up.
     ffi_boundary!(() => { unsafe { free(options) } })
-}
-
-/// Applies `set` to the options behind the handle.
-fn update(
-    options: *mut scalot_sinkhorn_options,
-    set: impl FnOnce(&mut Options) -> crate::Result<()>,
-) -> crate::Result<()> {
-    set(unsafe { borrow_mut(options, "options") }?)
 }
 
 /// Stops when the stopping rule falls below `tolerance` (default 1e-9, must be > 0): the L1 marginal
@@ -225,14 +169,13 @@ pub extern "C" fn scalot_sinkhorn_options_set_warm_start(
     m: usize,
 ) -> scalot_status {
     ffi_boundary!({
-        let options = unsafe { borrow_mut(options, "options") }?;
-        if f.is_null() && g.is_null() {
-            options.solver.clear_warm_start();
-            return Ok(());
-        }
-        let f = unsafe { input(f, n, "f") }?;
-        let g = unsafe { input(g, m, "g") }?;
-        options.solver.set_warm_start(f, g).map(drop)
+        update(options, |o| match warm_start((f, n, "f"), (g, m, "g"))? {
+            None => {
+                o.solver.clear_warm_start();
+                Ok(())
+            }
+            Some((f, g)) => o.solver.set_warm_start(f, g).map(drop),
+        })
     })
 }
 
@@ -245,12 +188,7 @@ pub extern "C" fn scalot_sinkhorn_options_set_progress_callback(
     callback: scalot_progress_callback,
     user_data: *mut c_void,
 ) -> scalot_status {
-    ffi_boundary!({
-        update(options, |o| {
-            o.progress = Progress::new(callback, user_data);
-            Ok(())
-        })
-    })
+    ffi_boundary!({ set_progress_callback(options, callback, user_data) })
 }
 
 /// Solves entropic optimal transport between the marginals `a` (length n) and `b` (length m) on `kernel`.
@@ -286,40 +224,23 @@ pub extern "C" fn scalot_sinkhorn_solve(
     out: *mut *mut scalot_plan,
 ) -> scalot_status {
     ffi_boundary!({
+        // SAFETY: by the C contract, NULL or a live handle.
         let kernel = unsafe { borrow(kernel, "kernel") }?;
+        // SAFETY: by the C contract, NULL or valid for writes.
         let out = unsafe { out_param(out, "out") }?;
         let (rows, cols) = kernel.shape();
-        if n != rows {
-            return Err(Error::mismatch(
-                "n",
-                format!("{rows} (the kernel's rows)"),
-                n,
-            ));
-        }
-        if m != cols {
-            return Err(Error::mismatch(
-                "m",
-                format!("{cols} (the kernel's columns)"),
-                m,
-            ));
-        }
+        expect_len("n", n, rows, "the kernel's rows")?;
+        expect_len("m", m, cols, "the kernel's columns")?;
+        // SAFETY: by the C contract, NULL or valid for its length.
         let a = Weights::new("a", unsafe { optional_input(a, n, "a") }?, n)?;
+        // SAFETY: by the C contract, NULL or valid for its length.
         let b = Weights::new("b", unsafe { optional_input(b, m, "b") }?, m)?;
-        let defaults;
-        let options = if options.is_null() {
-            defaults = Options::default();
-            &defaults
-        } else {
-            unsafe { borrow(options, "options") }?
-        };
-        let progress = options.progress;
-        let plan = if progress.is_set() {
-            sinkhorn::solve_with_progress(kernel, &a, &b, &options.solver, &mut |p| {
-                progress.report(p.iteration, p.error)
-            })?
-        } else {
-            sinkhorn::solve(kernel, &a, &b, &options.solver)?
-        };
+        let options = or_default(options);
+        let plan = options.progress.run(
+            || sinkhorn::solve(kernel, &a, &b, &options.solver),
+            |report| sinkhorn::solve_with_progress(kernel, &a, &b, &options.solver, report),
+            |p| (p.iteration, p.error),
+        )?;
         out.write(into_handle::<scalot_plan>(plan));
         Ok(())
     })

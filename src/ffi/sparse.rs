@@ -5,12 +5,12 @@ use std::sync::Arc;
 
 use super::boundary::{ffi_boundary, scalot_status};
 use super::enums;
-use super::handles::{borrow, borrow_mut, free, input, into_handle, out_param, Handle};
-use super::kernel::{scalot_kernel, two_clouds};
+use super::handles::{free, input, Handle};
+use super::kernel::{new_kernel, scalot_kernel, Clouds};
+use super::options::{merged, new_options, update};
 use crate::error::Error;
 use crate::kernel::pairs::{AngularLsh, KMeans, PairOptions, PairRule};
 use crate::kernel::sparse::SparseKernel;
-use crate::kernel::Kernel;
 
 /// How a sparse kernel chooses its pairs. Not thread-safe while being changed; a kernel built from it
 /// keeps no reference to it.
@@ -27,19 +27,13 @@ pub(crate) struct SparseOptions {
 
 impl SparseOptions {
     /// The options, with `default`'s rule where no rule was set; NULL options are all `default`.
-    ///
-    /// # Safety
-    /// `options`, when not null, must be a live handle from scalot_sparse_options_new.
-    pub(crate) unsafe fn or_default(
+    /// `options` is as the C caller passed it: NULL or a live handle, by the C contract.
+    pub(crate) fn or_default(
         options: *const scalot_sparse_options,
         default: impl FnOnce() -> PairOptions,
     ) -> crate::Result<PairOptions> {
-        if options.is_null() {
-            return Ok(default());
-        }
-        let o = unsafe { borrow(options, "options") }?;
-        Ok(PairOptions {
-            rule: o.rule.clone().unwrap_or_else(|| default().rule),
+        merged(options, "options", default, |o, default| PairOptions {
+            rule: o.rule.clone().unwrap_or(default.rule),
             ..o.pairs.clone()
         })
     }
@@ -47,6 +41,15 @@ impl SparseOptions {
 
 impl Handle for scalot_sparse_options {
     type Inner = SparseOptions;
+}
+
+impl Default for SparseOptions {
+    fn default() -> Self {
+        SparseOptions {
+            rule: None,
+            pairs: PairOptions::sparse_default(),
+        }
+    }
 }
 
 /// Creates sparse-kernel options with no rule set, seed 0, coverage 2 and the backbone on. A kernel
@@ -62,28 +65,23 @@ impl Handle for scalot_sparse_options {
 /// Statuses: OK; NULL_POINTER (out).
 #[no_mangle]
 pub extern "C" fn scalot_sparse_options_new(out: *mut *mut scalot_sparse_options) -> scalot_status {
-    ffi_boundary!({
-        let out = unsafe { out_param(out, "out") }?;
-        out.write(into_handle::<scalot_sparse_options>(SparseOptions {
-            rule: None,
-            pairs: PairOptions::sparse_default(),
-        }));
-        Ok(())
-    })
+    ffi_boundary!({ new_options(out) })
 }
 
 /// Releases sparse-kernel options; NULL is a no-op.
 #[no_mangle]
 pub extern "C" fn scalot_sparse_options_free(options: *mut scalot_sparse_options) {
+    // SAFETY: by the C contract, NULL or a live handle, which the caller gives up.
     ffi_boundary!(() => { unsafe { free(options) } })
 }
 
 /// Validates `rule` and stores it; invalid rules leave the options as they were.
 fn set_rule(options: *mut scalot_sparse_options, rule: PairRule) -> crate::Result<()> {
-    let options = unsafe { borrow_mut(options, "options") }?;
-    rule.validate()?;
-    options.rule = Some(rule);
-    Ok(())
+    update(options, |options| {
+        rule.validate()?;
+        options.rule = Some(rule);
+        Ok(())
+    })
 }
 
 /// Keeps the pairs that share a k-means cluster of X and Y clustered jointly: k-means++ seeding, then at
@@ -132,6 +130,7 @@ pub extern "C" fn scalot_sparse_options_set_hierarchical_kmeans(
         if levels == 0 {
             return Err(Error::invalid("levels", "0 levels; at least 1 is needed"));
         }
+        // SAFETY: by the C contract, NULL or valid for its length.
         let branching = unsafe { input(branching, levels, "branching") }?.to_vec();
         set_rule(
             options,
@@ -207,8 +206,10 @@ pub extern "C" fn scalot_sparse_options_set_seed(
     seed: u64,
 ) -> scalot_status {
     ffi_boundary!({
-        unsafe { borrow_mut(options, "options") }?.pairs.seed = seed;
-        Ok(())
+        update(options, |o| {
+            o.pairs.seed = seed;
+            Ok(())
+        })
     })
 }
 
@@ -232,8 +233,10 @@ pub extern "C" fn scalot_sparse_options_set_coverage(
     partners: usize,
 ) -> scalot_status {
     ffi_boundary!({
-        unsafe { borrow_mut(options, "options") }?.pairs.coverage = partners;
-        Ok(())
+        update(options, |o| {
+            o.pairs.coverage = partners;
+            Ok(())
+        })
     })
 }
 
@@ -254,9 +257,10 @@ pub extern "C" fn scalot_sparse_options_set_backbone(
     enabled: c_int,
 ) -> scalot_status {
     ffi_boundary!({
-        let options = unsafe { borrow_mut(options, "options") }?;
-        options.pairs.backbone = enums::flag(enabled, "enabled")?;
-        Ok(())
+        update(options, |options| {
+            options.pairs.backbone = enums::flag(enabled, "enabled")?;
+            Ok(())
+        })
     })
 }
 
@@ -290,13 +294,10 @@ pub extern "C" fn scalot_kernel_sparse_new(
     out: *mut *mut scalot_kernel,
 ) -> scalot_status {
     ffi_boundary!({
-        let out = unsafe { out_param(out, "out") }?;
-        let layout = enums::layout(layout, "layout")?;
-        let cost = enums::cost(cost)?;
-        let pairs = unsafe { SparseOptions::or_default(options, PairOptions::sparse_default) }?;
-        let (x, y) = unsafe { two_clouds(x, n, y, m, d, layout) }?;
-        let kernel: Arc<dyn Kernel> = Arc::new(SparseKernel::new(&x, &y, cost, epsilon, &pairs)?);
-        out.write(into_handle::<scalot_kernel>(kernel));
-        Ok(())
+        let clouds = Clouds::new(x, n, y, m, d, layout);
+        new_kernel(clouds, cost, out, |x, y, cost| {
+            let pairs = SparseOptions::or_default(options, PairOptions::sparse_default)?;
+            Ok(Arc::new(SparseKernel::new(x, y, cost, epsilon, &pairs)?))
+        })
     })
 }

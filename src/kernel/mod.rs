@@ -43,9 +43,13 @@ pub enum KernelKind {
 /// Facts about a kernel, for `scalot_kernel_info`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct KernelInfo {
+    /// Which kernel it is.
     pub kind: KernelKind,
+    /// Rows: the source points.
     pub n: usize,
+    /// Columns: the target points.
     pub m: usize,
+    /// The absolute entropic regularisation.
     pub epsilon: f64,
     /// Stored pairs: n·m for dense kernels, the kept pairs for sparse and LCN kernels, 0 for Nyström.
     pub nnz: usize,
@@ -65,10 +69,13 @@ pub struct KernelInfo {
 
 /// An entropic kernel, immutable and shareable.
 pub trait Kernel: Send + Sync + Debug {
+    /// (n, m).
     fn shape(&self) -> (usize, usize);
 
+    /// The absolute entropic regularisation ε of K = exp(−C/ε).
     fn epsilon(&self) -> f64;
 
+    /// The kernel's kind, shape, size and what was added to it.
     fn info(&self) -> KernelInfo;
 
     /// `out_i = log Σ_j K_ij e^{v_j}`; entries of `v` may be −∞. A line whose sum is 0 is −∞, and a
@@ -132,6 +139,7 @@ pub trait Kernel: Send + Sync + Debug {
 
 /// The kernel with potentials absorbed, `G_ij = exp((f_i + g_j − C_ij)/ε)`, as a linear operator.
 pub trait Gibbs: Send + Sync {
+    /// (n, m).
     fn shape(&self) -> (usize, usize);
 
     /// Scalings beyond `e^{±threshold}` must be absorbed before the next product: the operator's storage

@@ -21,6 +21,7 @@ use std::ops::Range;
 use rayon::prelude::*;
 
 use super::plan::TransportPlan;
+use crate::coupling::Coupling;
 use crate::error::{checked_product, try_zeroed, Error, Result};
 use crate::geometry::{Cost, Points};
 use crate::kernel::dense::{fill_cost_tile, log_columns, log_rows, Costs};
@@ -74,8 +75,9 @@ pub struct Certificate {
     pub transport_cost: f64,
     /// Rows sampled for the sums; 0 when every sum is exact.
     pub sampled_rows: usize,
-    /// Standard errors of `lower` and `upper` when sampled; 0 when exact.
+    /// The standard error of `lower` when sampled; 0 when exact.
     pub lower_error: f64,
+    /// The standard error of `upper` when sampled; 0 when exact.
     pub upper_error: f64,
 }
 

@@ -9,6 +9,6 @@ mod plan;
 mod solver;
 
 pub use certificate::{Certificate, CertifyOptions, DEFAULT_EXACT_LIMIT, DEFAULT_SAMPLES};
-pub use options::{EpsilonScaling, Overrelaxation, Progress, SinkhornOptions};
+pub use options::{EpsilonScaling, Overrelaxation, SinkhornOptions, SinkhornProgress};
 pub use plan::{StopReason, TransportPlan};
 pub use solver::{solve, solve_with_progress};

@@ -9,13 +9,15 @@ pub use super::overrelaxation::Overrelaxation;
 /// last. It needs a kernel that can be rebuilt at another ε (the dense kernel).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct EpsilonScaling {
+    /// The first stage's ε as a multiple of the target ε (> 1).
     pub start: f64,
+    /// What each stage multiplies ε by, in (0, 1).
     pub factor: f64,
 }
 
 /// What a progress callback is told, on the calling thread, between iterations.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Progress {
+pub struct SinkhornProgress {
     /// Iterations done so far, over all ε stages.
     pub iteration: usize,
     /// The stopping rule's current value: L1 marginal error (balanced) or largest potential change / ε.
@@ -24,6 +26,7 @@ pub struct Progress {
     pub epsilon: f64,
 }
 
+/// How a Sinkhorn solve runs and when it stops; [`Default`] gives POT's defaults.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SinkhornOptions {
     tolerance: f64,
@@ -149,39 +152,48 @@ impl SinkhornOptions {
         Ok(self)
     }
 
+    /// The over-relaxation of the updates.
     pub fn overrelaxation(&self) -> Overrelaxation {
         self.overrelaxation
     }
 
+    /// Starts from zero potentials again.
     pub fn clear_warm_start(&mut self) -> &mut Self {
         self.warm_start = None;
         self
     }
 
+    /// The stopping rule's threshold.
     pub fn tolerance(&self) -> f64 {
         self.tolerance
     }
 
+    /// The iteration limit, over all ε stages.
     pub fn max_iterations(&self) -> usize {
         self.max_iterations
     }
 
+    /// Iterations between two evaluations of the stopping rule (and progress reports).
     pub fn check_interval(&self) -> usize {
         self.check_interval
     }
 
+    /// (τ_a, τ_b), ∞ for an exact marginal.
     pub fn marginal_relaxation(&self) -> (f64, f64) {
         (self.tau_a, self.tau_b)
     }
 
+    /// Whether both marginals are exact.
     pub fn is_balanced(&self) -> bool {
         self.tau_a.is_infinite() && self.tau_b.is_infinite()
     }
 
+    /// The ε schedule, if any.
     pub fn epsilon_scaling(&self) -> Option<EpsilonScaling> {
         self.epsilon_scaling
     }
 
+    /// The potentials (f, g) the solve starts from, if set.
     pub fn warm_start(&self) -> Option<(&[f64], &[f64])> {
         self.warm_start
             .as_ref()

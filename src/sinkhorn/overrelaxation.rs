@@ -14,6 +14,7 @@ const OMEGA_MAX: f64 = 1.95;
 /// Rates below this converge fast enough as they are.
 const SLOW_RATE: f64 = 0.5;
 
+/// How the updates are over-relaxed: u ← u^{1−ω} (a/Kv)^ω.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Overrelaxation {
     /// Measure the rate and choose ω (the default).

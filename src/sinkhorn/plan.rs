@@ -1,10 +1,12 @@
 //! The solution of a Sinkhorn solve and everything computed from it, without an n×m matrix: the plan is
 //! `P = diag(α) G diag(β)` with G the solve's last operator and α = a∘u, β = b∘v its scalings.
 
+use std::borrow::Cow;
 use std::sync::{Arc, OnceLock};
 
 use rayon::prelude::*;
 
+use crate::coupling::{Coupling, Product};
 use crate::error::{ensure_finite_entries, Error, Result};
 use crate::geometry::{dot, Cost, Layout, Weights};
 use crate::kernel::{Gibbs, Kernel};
@@ -184,14 +186,12 @@ impl TransportPlan {
         }
     }
 
-    pub fn shape(&self) -> (usize, usize) {
-        (self.f.len(), self.g.len())
-    }
-
+    /// The kernel the solve ran on, with what the solve added to it.
     pub fn kernel(&self) -> &Arc<dyn Kernel> {
         &self.kernel
     }
 
+    /// The kernel's ε.
     pub fn epsilon(&self) -> f64 {
         self.kernel.epsilon()
     }
@@ -225,6 +225,7 @@ impl TransportPlan {
         self.stop
     }
 
+    /// Iterations made, Newton's operator passes included.
     pub fn iterations(&self) -> usize {
         self.iterations
     }
@@ -238,16 +239,6 @@ impl TransportPlan {
                 .sum::<f64>()
         };
         l1(&self.row_marginal, &self.a) + l1(&self.col_marginal, &self.b)
-    }
-
-    /// The potentials (f, g), with `P_ij = a_i b_j exp((f_i + g_j − C_ij)/ε)`; balanced ones satisfy a·f = b·g.
-    pub fn potentials(&self) -> (&[f64], &[f64]) {
-        (&self.f, &self.g)
-    }
-
-    /// P1 and Pᵀ1.
-    pub fn marginals(&self) -> (&[f64], &[f64]) {
-        (&self.row_marginal, &self.col_marginal)
     }
 
     /// Σ_ij P_ij.
@@ -334,26 +325,6 @@ impl TransportPlan {
             - self.epsilon() * (self.mass() - self.a.mass() * self.b.mass())
     }
 
-    /// `out = P v` (v of length m, out of length n); NumericalFailure if an entry overflows.
-    pub fn apply(&self, v: &[f64], out: &mut [f64]) -> Result<()> {
-        let x: Vec<f64> = v.iter().zip(&self.col_scale).map(|(v, s)| v * s).collect();
-        threads::run(|| self.gibbs.apply(&x, out));
-        out.iter_mut()
-            .zip(&self.row_scale)
-            .for_each(|(o, s)| *o *= s);
-        ensure_finite_entries("P v", out, "rescale v")
-    }
-
-    /// `out = Pᵀ u` (u of length n, out of length m); NumericalFailure if an entry overflows.
-    pub fn apply_transpose(&self, u: &[f64], out: &mut [f64]) -> Result<()> {
-        let x: Vec<f64> = u.iter().zip(&self.row_scale).map(|(u, s)| u * s).collect();
-        threads::run(|| self.gibbs.apply_transpose(&x, out));
-        out.iter_mut()
-            .zip(&self.col_scale)
-            .for_each(|(o, s)| *o *= s);
-        ensure_finite_entries("Pᵀ u", out, "rescale u")
-    }
-
     /// `P Y` for the kernel's target points Y, n×d row-major, with d.
     pub fn plan_times_targets(&self) -> Result<(Vec<f64>, usize)> {
         let (_, y, _) = self.points("the barycentric projection")?;
@@ -417,21 +388,87 @@ impl TransportPlan {
         }
         ensure_finite_entries("the gradient", out, "rescale the points")
     }
+}
 
-    /// Every entry of P into `out` (n×m in `layout`). The caller owns the n·m memory. NumericalFailure if
-    /// an entry overflows (an unbalanced plan whose scalings leave the doubles).
-    pub fn to_dense(&self, out: &mut [f64], layout: Layout) -> Result<()> {
+impl Coupling for TransportPlan {
+    const ROWS: &'static str = "the plan's rows";
+    const COLUMNS: &'static str = "the plan's columns";
+
+    fn shape(&self) -> (usize, usize) {
+        (self.f.len(), self.g.len())
+    }
+
+    /// (f, g), with `P_ij = a_i b_j exp((f_i + g_j − C_ij)/ε)`; balanced ones satisfy a·f = b·g.
+    fn potentials(&self) -> (&[f64], &[f64]) {
+        (&self.f, &self.g)
+    }
+
+    /// P1 and Pᵀ1, held by the plan.
+    fn marginals(&self) -> (Cow<'_, [f64]>, Cow<'_, [f64]>) {
+        (
+            Cow::Borrowed(&self.row_marginal),
+            Cow::Borrowed(&self.col_marginal),
+        )
+    }
+
+    /// One pass over the kernel: `P v = α ∘ G (β ∘ v)`, or its transpose.
+    fn product(&self, product: Product, v: &[f64], out: &mut [f64]) -> Result<()> {
+        let (inner, outer, what, advice) = match product {
+            Product::Plan => (&self.col_scale, &self.row_scale, "P v", "rescale v"),
+            Product::Transpose => (&self.row_scale, &self.col_scale, "Pᵀ u", "rescale u"),
+        };
+        let x: Vec<f64> = v.iter().zip(inner).map(|(v, s)| v * s).collect();
+        threads::run(|| match product {
+            Product::Plan => self.gibbs.apply(&x, out),
+            Product::Transpose => self.gibbs.apply_transpose(&x, out),
+        });
+        out.iter_mut().zip(outer).for_each(|(o, s)| *o *= s);
+        ensure_finite_entries(what, out, advice)
+    }
+
+    fn largest_entries(
+        &self,
+        k: usize,
+        rows: &mut [usize],
+        cols: &mut [usize],
+        values: &mut [f64],
+    ) -> Result<()> {
+        let m = self.shape().1;
+        threads::run(|| {
+            rows.par_chunks_mut(k)
+                .zip(cols.par_chunks_mut(k))
+                .zip(values.par_chunks_mut(k))
+                .with_min_len(min_rows_per_task(m))
+                .enumerate()
+                .for_each_init(
+                    || (vec![0.0; m], (0..m).collect::<Vec<usize>>()),
+                    |(row, order), (i, ((r, c), v))| {
+                        self.row(i, row);
+                        largest_k(row, k, order);
+                        for (slot, &j) in order[..k].iter().enumerate() {
+                            r[slot] = i;
+                            c[slot] = j;
+                            v[slot] = row[j];
+                        }
+                    },
+                );
+        });
+        Ok(())
+    }
+
+    /// NumericalFailure if an entry overflows (an unbalanced plan whose scalings leave the doubles).
+    fn dense(&self, out: &mut [f64], layout: Layout) -> Result<()> {
         let (n, m) = self.shape();
         threads::run(|| match layout {
             Layout::RowMajor => out
                 .par_chunks_mut(m)
                 .with_min_len(min_rows_per_task(m))
                 .enumerate()
-                .for_each(|(i, row)| self.plan_row(i, row)),
+                .for_each(|(i, row)| self.row(i, row)),
             Layout::ColumnMajor => {
                 let mut row = vec![0.0; m];
                 for i in 0..n {
-                    self.plan_row(i, &mut row);
+                    self.row(i, &mut row);
                     for (j, &p) in row.iter().enumerate() {
                         out[j * n + i] = p;
                     }
@@ -443,66 +480,6 @@ impl TransportPlan {
             out,
             "increase epsilon or the marginal relaxation",
         )
-    }
-
-    fn plan_row(&self, i: usize, out: &mut [f64]) {
-        self.gibbs.row(i, out);
-        let ri = self.row_scale[i];
-        out.iter_mut()
-            .zip(&self.col_scale)
-            .for_each(|(p, c)| *p *= ri * c);
-    }
-
-    /// The `k` largest entries of every row, largest first, as (row, column, value) triples in
-    /// `rows`, `cols`, `values` (each of length n·k).
-    pub fn top_k(
-        &self,
-        k: usize,
-        rows: &mut [usize],
-        cols: &mut [usize],
-        values: &mut [f64],
-    ) -> Result<()> {
-        let (n, m) = self.shape();
-        if k == 0 || k > m {
-            return Err(Error::invalid(
-                "k",
-                format!("{k} must lie between 1 and the number of columns, {m}"),
-            ));
-        }
-        let len = crate::error::checked_product("n x k", n, k)?;
-        for (arg, found) in [
-            ("rows", rows.len()),
-            ("cols", cols.len()),
-            ("values", values.len()),
-        ] {
-            if found != len {
-                return Err(Error::mismatch(
-                    arg,
-                    format!("{len} entries (n x k)"),
-                    found,
-                ));
-            }
-        }
-        threads::run(|| {
-            rows.par_chunks_mut(k)
-                .zip(cols.par_chunks_mut(k))
-                .zip(values.par_chunks_mut(k))
-                .with_min_len(min_rows_per_task(m))
-                .enumerate()
-                .for_each_init(
-                    || (vec![0.0; m], (0..m).collect::<Vec<usize>>()),
-                    |(row, order), (i, ((r, c), v))| {
-                        self.plan_row(i, row);
-                        largest_k(row, k, order);
-                        for (slot, &j) in order[..k].iter().enumerate() {
-                            r[slot] = i;
-                            c[slot] = j;
-                            v[slot] = row[j];
-                        }
-                    },
-                );
-        });
-        Ok(())
     }
 }
 

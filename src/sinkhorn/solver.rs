@@ -10,7 +10,7 @@
 use std::sync::Arc;
 
 use super::newton::SemiDual;
-use super::options::{EpsilonScaling, Progress, SinkhornOptions};
+use super::options::{EpsilonScaling, SinkhornOptions, SinkhornProgress};
 use super::overrelaxation::{Overrelaxation, Schedule};
 use super::plan::{Scaled, TransportPlan};
 use crate::error::{Error, Line, Result};
@@ -60,10 +60,10 @@ pub fn solve_with_progress(
     a: &Weights,
     b: &Weights,
     options: &SinkhornOptions,
-    progress: &mut dyn FnMut(&Progress) -> bool,
+    progress: &mut dyn FnMut(&SinkhornProgress) -> bool,
 ) -> Result<TransportPlan> {
     // Before the first iteration there is no error to report.
-    let first = Progress {
+    let first = SinkhornProgress {
         iteration: 0,
         error: f64::INFINITY,
         epsilon: kernel.epsilon(),
@@ -72,7 +72,7 @@ pub fn solve_with_progress(
         first,
         |p| p.iteration,
         |report| solve_in_pool(kernel, a, b, options, report),
-        &mut |p: Progress| progress(&p),
+        &mut |p: SinkhornProgress| progress(&p),
     )
 }
 
@@ -81,7 +81,7 @@ fn solve_in_pool(
     a: &Weights,
     b: &Weights,
     options: &SinkhornOptions,
-    progress: &mut dyn FnMut(Progress) -> bool,
+    progress: &mut dyn FnMut(SinkhornProgress) -> bool,
 ) -> Result<TransportPlan> {
     let (n, m) = kernel.shape();
     if a.len() != n {
@@ -381,7 +381,7 @@ impl<'a> Stage<'a> {
         start: Start,
         max_iterations: usize,
         iterations: &mut usize,
-        progress: &mut dyn FnMut(Progress) -> bool,
+        progress: &mut dyn FnMut(SinkhornProgress) -> bool,
     ) -> Result<Scaled> {
         let state = match start {
             Start::LogIteration => self.restart(&g0, iterations)?,
@@ -403,7 +403,7 @@ impl<'a> Stage<'a> {
         it: &mut Iterate,
         max_iterations: usize,
         iterations: &mut usize,
-        progress: &mut dyn FnMut(Progress) -> bool,
+        progress: &mut dyn FnMut(SinkhornProgress) -> bool,
     ) -> Result<Next> {
         self.sweep(it);
         if !it.healthy() {
@@ -430,7 +430,7 @@ impl<'a> Stage<'a> {
             return Ok(Next::Stop);
         }
         if check
-            && !progress(Progress {
+            && !progress(SinkhornProgress {
                 iteration: state_iteration,
                 error,
                 epsilon: self.epsilon,
@@ -505,7 +505,7 @@ impl<'a> Stage<'a> {
         it: &mut Iterate,
         max_iterations: usize,
         iterations: &mut usize,
-        progress: &mut dyn FnMut(Progress) -> bool,
+        progress: &mut dyn FnMut(SinkhornProgress) -> bool,
     ) -> Result<Next> {
         let (_, g) = it.state.total_potentials();
         let semi_dual = SemiDual {
@@ -522,7 +522,7 @@ impl<'a> Stage<'a> {
             max_iterations - *iterations,
             iterations,
             &mut |iteration, error| {
-                progress(Progress {
+                progress(SinkhornProgress {
                     iteration,
                     error,
                     epsilon: eps,

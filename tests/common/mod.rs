@@ -63,8 +63,3 @@ pub fn balanced(text: &str, open: usize) -> &str {
 pub fn relative_error(found: f64, expected: f64) -> f64 {
     (found - expected).abs() / expected.abs().max(1e-300)
 }
-
-/// The benchmarks' seeded data (uniform, Gaussian mixtures), so that a test can hold a benchmark
-/// table's claims on the same points.
-#[path = "../../benches/common/data.rs"]
-pub mod data;

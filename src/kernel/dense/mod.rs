@@ -115,6 +115,7 @@ impl DenseKernel {
         })
     }
 
+    /// How the kernel's entries are held.
     pub fn mode(&self) -> DenseMode {
         self.mode
     }

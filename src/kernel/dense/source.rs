@@ -26,14 +26,20 @@ pub(crate) enum CostSource {
 pub enum Costs<'a> {
     /// The costs between two point clouds.
     Points {
+        /// The rows' points.
         x: &'a Points,
+        /// The columns' points.
         y: &'a Points,
+        /// The cost between them.
         cost: Cost,
     },
     /// A caller's matrix, row-major n×m.
     Matrix {
+        /// The n·m costs.
         values: &'a [f64],
+        /// Rows.
         n: usize,
+        /// Columns.
         m: usize,
     },
 }

@@ -68,10 +68,12 @@ impl LcnKernel {
         )))
     }
 
+    /// The kept pairs of the sparse correction.
     pub fn nnz(&self) -> usize {
         self.0.nnz()
     }
 
+    /// The number of landmarks.
     pub fn landmarks(&self) -> usize {
         self.0.landmarks()
     }

@@ -11,9 +11,15 @@ use crate::error::{Error, Result};
 pub enum StabilisedInverse {
     /// The pseudo-inverse over the eigenvalues above `cutoff` times the largest (faer's symmetric
     /// eigendecomposition).
-    Eigen { cutoff: f64 },
+    Eigen {
+        /// In (0, 1).
+        cutoff: f64,
+    },
     /// (Â + δI)⁻¹ by Cholesky, with δ = `jitter`, multiplied by 10 until the factorisation succeeds.
-    Cholesky { jitter: f64 },
+    Cholesky {
+        /// In (0, 1).
+        jitter: f64,
+    },
 }
 
 impl Default for StabilisedInverse {
@@ -26,6 +32,7 @@ impl Default for StabilisedInverse {
 }
 
 impl StabilisedInverse {
+    /// Checks that the tolerance lies in (0, 1).
     pub fn validate(&self) -> Result<()> {
         let (what, value) = match *self {
             StabilisedInverse::Eigen { cutoff } => ("eigenvalue cutoff", cutoff),

@@ -15,7 +15,10 @@ pub enum LandmarkRule {
     /// k-means++ seeding alone: spread-out points of X ∪ Y (the LCN paper's choice).
     KMeansPlusPlus,
     /// k-means centres after `iterations` Lloyd steps from k-means++ seeding (not data points).
-    KMeans { iterations: usize },
+    KMeans {
+        /// Lloyd steps.
+        iterations: usize,
+    },
     /// Greedy, as pivoted Cholesky: each landmark is the point of X ∪ Y that the landmarks before it
     /// represent worst, the largest Nyström residual 1 − K̂_Nys(p, p) of the kernel at the build's ε.
     /// It keeps the largest residual, and so the kernel's floor, as small as one greedy choice can.

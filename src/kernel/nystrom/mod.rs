@@ -33,8 +33,11 @@ use crate::numeric::signed_logsum::SignedLogSum;
 pub struct NystromOptions {
     /// The number of landmarks l, at least 1 and at most n + m.
     pub landmarks: usize,
+    /// How the landmarks are chosen.
     pub rule: LandmarkRule,
+    /// How the landmarks' kernel matrix is inverted.
     pub inverse: StabilisedInverse,
+    /// The seed of the landmark choice; the same seed gives the same landmarks for any thread count.
     pub seed: u64,
 }
 
@@ -52,6 +55,18 @@ impl NystromOptions {
             inverse: StabilisedInverse::default(),
             seed: 0,
         }
+    }
+
+    /// The Nyström kernel's defaults for `points` = n + m: [`NYSTROM_LANDMARKS`] landmarks, or one per
+    /// point when there are fewer.
+    pub fn nystrom_default(points: usize) -> Self {
+        Self::new(NYSTROM_LANDMARKS.min(points))
+    }
+
+    /// The LCN kernel's defaults for `points` = n + m: [`LCN_LANDMARKS`] landmarks, or one per point
+    /// when there are fewer.
+    pub fn lcn_default(points: usize) -> Self {
+        Self::new(LCN_LANDMARKS.min(points))
     }
 
     /// Checks the options that do not depend on the point clouds.
@@ -249,6 +264,7 @@ impl LowRank {
 pub struct NystromKernel(Corrected);
 
 impl NystromKernel {
+    /// Chooses the landmarks among x ∪ y and factors the kernel on them, with its floor.
     pub fn new(
         x: &PointCloud,
         y: &PointCloud,
@@ -268,6 +284,7 @@ impl NystromKernel {
         )))
     }
 
+    /// The number of landmarks.
     pub fn landmarks(&self) -> usize {
         self.0.landmarks()
     }

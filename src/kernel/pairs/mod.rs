@@ -30,6 +30,7 @@ pub const DEFAULT_COVERAGE: usize = 2;
 /// How a sparse kernel, or LCN's correction, chooses its pairs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PairOptions {
+    /// Which pairs are kept.
     pub rule: PairRule,
     /// Seeds the randomised rules (k-means, LSH) and the partner index.
     pub seed: u64,
@@ -79,9 +80,15 @@ pub enum PairRule {
     /// Hash X ∪ Y by angular LSH and keep the pairs that share a band's bucket in any band.
     AngularLsh(AngularLsh),
     /// Keep each point's `k` nearest points of the other cloud (by the cost), both ways.
-    NearestNeighbours { k: usize },
+    NearestNeighbours {
+        /// Neighbours per point, at least 1.
+        k: usize,
+    },
     /// Keep the pairs with C_ij ≤ factor · ε.
-    Truncation { factor: f64 },
+    Truncation {
+        /// The cost threshold as a multiple of ε, > 0.
+        factor: f64,
+    },
 }
 
 /// The most k-means rounds or LSH bands a rule may OR: each adds at most one bucket's pairs per point,
@@ -214,6 +221,7 @@ impl PairRule {
 }
 
 impl PairOptions {
+    /// Checks the options that do not depend on the point clouds.
     pub fn validate(&self) -> Result<()> {
         self.rule.validate()
     }

@@ -80,6 +80,7 @@ impl SparseKernel {
         })
     }
 
+    /// The kept pairs.
     pub fn nnz(&self) -> usize {
         self.pattern.nnz()
     }

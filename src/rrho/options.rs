@@ -11,7 +11,10 @@ pub enum Engine {
     /// Ball trees: far nodes' terms within a relative `accuracy` τ of the exact ones, the near field
     /// kept whole up to ⌈1/τ²⌉ points per row, else importance-sampled with that many draws (a relative
     /// standard error of about τ times the spread of the terms). Cost per row independent of n.
-    Tree { accuracy: f64 },
+    Tree {
+        /// τ > 0.
+        accuracy: f64,
+    },
 }
 
 /// How the dual is maximised.
@@ -21,18 +24,22 @@ pub enum Method {
     BlockAscent,
     /// The paper's Figure 1: α ← α + step·sign(1 − η) while the α-side error is above the tolerance,
     /// else the same for β; a reference for small problems, far slower.
-    SignAscent { step: f64 },
+    SignAscent {
+        /// The step λ > 0.
+        step: f64,
+    },
 }
 
 /// What a progress callback is told after every pass.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Progress {
+pub struct RrhoProgress {
     /// Passes done (a pass updates, or for sign ascent steps, one side).
     pub pass: usize,
     /// The larger of Σ μ_i|1 − η_i| and Σ ν_j|ξ_j − 1| at the last assessed state.
     pub error: f64,
 }
 
+/// How an R_ρ solve runs and when it stops.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RrhoOptions {
     pub(crate) tolerance: f64,
@@ -74,6 +81,7 @@ impl RrhoOptions {
         Ok(self)
     }
 
+    /// How the dual's sums are computed (the tree engine's accuracy must be > 0).
     pub fn set_engine(&mut self, engine: Engine) -> Result<&mut Self> {
         if let Engine::Tree { accuracy } = engine {
             positive("accuracy", accuracy)?;
@@ -82,6 +90,7 @@ impl RrhoOptions {
         Ok(self)
     }
 
+    /// How the dual is maximised (sign ascent's step must be > 0).
     pub fn set_method(&mut self, method: Method) -> Result<&mut Self> {
         if let Method::SignAscent { step } = method {
             positive("step", step)?;
@@ -98,6 +107,7 @@ impl RrhoOptions {
         Ok(self)
     }
 
+    /// Starts from zero potentials again.
     pub fn clear_warm_start(&mut self) -> &mut Self {
         self.warm_start = None;
         self

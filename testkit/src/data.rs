@@ -1,4 +1,5 @@
-//! Seeded test data for the benchmarks: the same points on every machine.
+//! Points from a seeded generator: uniform clouds, Gaussian mixtures and the approximation study's
+//! problems.
 
 /// SplitMix64 with Box–Muller normals.
 pub struct Rng(pub u64);

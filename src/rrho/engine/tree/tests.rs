@@ -5,9 +5,9 @@
 use super::*;
 use crate::geometry::{Layout, PointCloud};
 use crate::numeric::random::SplitMix64;
-use crate::relaxation::engine::exact::ExactSums;
-use crate::relaxation::problem::Preprocessing;
-use crate::relaxation::row_equation::RowSums;
+use crate::rrho::engine::exact::ExactSums;
+use crate::rrho::problem::Preprocessing;
+use crate::rrho::row_equation::RowSums;
 
 /// n points around 8 centres in [0, 1]^d (spread 0.05), or uniform in the cube without centres.
 fn cloud(random: &mut SplitMix64, n: usize, d: usize, clustered: bool) -> Vec<f64> {

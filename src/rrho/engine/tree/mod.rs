@@ -28,8 +28,8 @@ use self::near_pairs::{Drawing, NearLines, NearPairs};
 use super::{KernelSums, RowEvaluator, Side};
 use crate::error::{Error, Result};
 use crate::geometry::Points;
-use crate::relaxation::problem::RrhoProblem;
-use crate::relaxation::row_equation::exact_row_sums;
+use crate::rrho::problem::RrhoProblem;
+use crate::rrho::row_equation::exact_row_sums;
 
 pub struct TreeSums<'a> {
     problem: &'a RrhoProblem,

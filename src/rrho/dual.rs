@@ -37,6 +37,7 @@ pub struct Certificate {
 }
 
 impl Certificate {
+    /// The bounds at (α, β), with the marginal errors `assessment` measured there.
     pub fn new(
         problem: &RrhoProblem,
         alpha: &[f64],

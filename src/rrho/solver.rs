@@ -7,7 +7,7 @@ use super::dual::Assessment;
 use super::engine::exact::ExactSums;
 use super::engine::tree::TreeSums;
 use super::engine::{KernelSums, Side};
-use super::options::{Engine, Method, Progress, RrhoOptions};
+use super::options::{Engine, Method, RrhoOptions, RrhoProgress};
 use super::oriented::{evaluate_side, row_weights, solve_side, totals, DualPoint};
 use super::problem::RrhoProblem;
 use super::solution::RrhoSolution;
@@ -23,10 +23,10 @@ pub fn solve(problem: &Arc<RrhoProblem>, options: &RrhoOptions) -> Result<RrhoSo
 pub fn solve_with_progress(
     problem: &Arc<RrhoProblem>,
     options: &RrhoOptions,
-    progress: &mut dyn FnMut(&Progress) -> bool,
+    progress: &mut dyn FnMut(&RrhoProgress) -> bool,
 ) -> Result<RrhoSolution> {
     // Before the first pass there is no error to report.
-    let first = Progress {
+    let first = RrhoProgress {
         pass: 0,
         error: f64::INFINITY,
     };
@@ -34,14 +34,14 @@ pub fn solve_with_progress(
         first,
         |p| p.pass,
         |report| solve_in_pool(problem, options, report),
-        &mut |p: Progress| progress(&p),
+        &mut |p: RrhoProgress| progress(&p),
     )
 }
 
 fn solve_in_pool(
     problem: &Arc<RrhoProblem>,
     options: &RrhoOptions,
-    progress: &mut dyn FnMut(Progress) -> bool,
+    progress: &mut dyn FnMut(RrhoProgress) -> bool,
 ) -> Result<RrhoSolution> {
     let (n, m) = problem.shape();
     let start = match &options.warm_start {
@@ -83,7 +83,7 @@ fn run<E: KernelSums>(
     problem: &Arc<RrhoProblem>,
     options: &RrhoOptions,
     start: DualPoint,
-    progress: &mut dyn FnMut(Progress) -> bool,
+    progress: &mut dyn FnMut(RrhoProgress) -> bool,
 ) -> Result<RrhoSolution> {
     let outcome = match options.method {
         Method::BlockAscent => block_ascent(engine, problem, options, start, progress)?,
@@ -104,14 +104,14 @@ fn run<E: KernelSums>(
 
 /// Reports a pass, unless its error is not finite: the potentials have then left the doubles, and the
 /// solve fails rather than tell the caller a NaN.
-fn report(progress: &mut dyn FnMut(Progress) -> bool, pass: usize, error: f64) -> Result<()> {
+fn report(progress: &mut dyn FnMut(RrhoProgress) -> bool, pass: usize, error: f64) -> Result<()> {
     if !error.is_finite() {
         return Err(Error::NumericalFailure(format!(
             "the marginal error after pass {pass} is not finite ({error}): the potentials left the range \
              of doubles; rescale the points, or raise the floor"
         )));
     }
-    if progress(Progress { pass, error }) {
+    if progress(RrhoProgress { pass, error }) {
         Ok(())
     } else {
         Err(Error::Cancelled { iteration: pass })
@@ -127,7 +127,7 @@ fn block_ascent<E: KernelSums>(
     problem: &RrhoProblem,
     options: &RrhoOptions,
     mut point: DualPoint,
-    progress: &mut dyn FnMut(Progress) -> bool,
+    progress: &mut dyn FnMut(RrhoProgress) -> bool,
 ) -> Result<Outcome> {
     let mut anderson = Anderson::default();
     let mut previous_error = f64::INFINITY;
@@ -196,7 +196,7 @@ fn sign_ascent<E: KernelSums>(
     options: &RrhoOptions,
     step: f64,
     mut point: DualPoint,
-    progress: &mut dyn FnMut(Progress) -> bool,
+    progress: &mut dyn FnMut(RrhoProgress) -> bool,
 ) -> Result<Outcome> {
     let mut assessed = None;
     let mut passes = 0;

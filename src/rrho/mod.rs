@@ -18,7 +18,7 @@ mod solution;
 mod solver;
 
 pub use dual::Certificate;
-pub use options::{Engine, Method, Progress, RrhoOptions};
+pub use options::{Engine, Method, RrhoOptions, RrhoProgress};
 pub use problem::{Preprocessing, RrhoProblem};
 pub use solution::RrhoSolution;
 pub use solver::{solve, solve_with_progress};

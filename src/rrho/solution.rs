@@ -1,6 +1,7 @@
 //! The solution of an R_ρ solve: potentials, value, certificate, and the implicit plan
 //! γ_ij = s C_s μ_i ν_j (α_i − β_j)_+^{s−1} / d_ij^s, queried by the exact engine without n×m memory.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use super::dual::{Assessment, Certificate};
@@ -8,10 +9,14 @@ use super::engine::exact::ExactSums;
 use super::engine::Side;
 use super::oriented::{row_weights, DualPoint};
 use super::problem::RrhoProblem;
-use crate::error::{checked_product, ensure_finite_entries, Error, Result};
+use crate::coupling::{Coupling, Product};
+use crate::error::{ensure_finite_entries, Error, Result};
+use crate::geometry::Layout;
 use crate::numeric::largest::largest_k;
 use crate::threads;
 
+/// A solved R_ρ problem: the dual potentials (α, β), the value and its certificate, and the implicit
+/// plan, queried through [`Coupling`].
 #[derive(Debug, Clone)]
 pub struct RrhoSolution {
     problem: Arc<RrhoProblem>,
@@ -62,13 +67,9 @@ impl RrhoSolution {
         ensure_finite_entries("the potentials", beta, "rescale the points")
     }
 
+    /// The problem solved.
     pub fn problem(&self) -> &RrhoProblem {
         &self.problem
-    }
-
-    /// (n, m).
-    pub fn shape(&self) -> (usize, usize) {
-        self.problem.shape()
     }
 
     /// R_ρ as the paper estimates it, (Σ μα − Σ νβ − penalty)^{1/ρ}; a lower bound.
@@ -86,17 +87,14 @@ impl RrhoSolution {
         (self.assessment.alpha_error, self.assessment.beta_error)
     }
 
+    /// Passes made.
     pub fn passes(&self) -> usize {
         self.passes
     }
 
+    /// Whether both marginal errors fell below the tolerance before the pass limit.
     pub fn converged(&self) -> bool {
         self.converged
-    }
-
-    /// (α, β).
-    pub fn potentials(&self) -> (&[f64], &[f64]) {
-        (&self.point.alpha, &self.point.beta)
     }
 
     /// Calls `visit(i, γ_i·)` with every row of the plan (side X) or of its transpose (side Y).
@@ -132,68 +130,51 @@ impl RrhoSolution {
             })
         })
     }
+}
 
-    /// γ1 (length n) and γᵀ1 (length m); equal to μ and ν at the optimum.
-    pub fn marginals(&self) -> (Vec<f64>, Vec<f64>) {
+impl Coupling for RrhoSolution {
+    const ROWS: &'static str = "the problem's x points";
+    const COLUMNS: &'static str = "the problem's y points";
+
+    fn shape(&self) -> (usize, usize) {
+        self.problem.shape()
+    }
+
+    /// (α, β).
+    fn potentials(&self) -> (&[f64], &[f64]) {
+        (&self.point.alpha, &self.point.beta)
+    }
+
+    /// γ1 and γᵀ1, equal to μ and ν at the optimum: two exact passes on each call.
+    fn marginals(&self) -> (Cow<'_, [f64]>, Cow<'_, [f64]>) {
         let sum = |_: usize, row: &[f64]| row.iter().sum::<f64>();
         (
-            self.map_plan_rows(Side::X, &sum),
-            self.map_plan_rows(Side::Y, &sum),
+            Cow::Owned(self.map_plan_rows(Side::X, &sum)),
+            Cow::Owned(self.map_plan_rows(Side::Y, &sum)),
         )
     }
 
-    /// out = γ v (v of length m, out of length n).
-    pub fn apply(&self, v: &[f64], out: &mut [f64]) -> Result<()> {
-        self.product(Side::X, "v", v, out)
-    }
-
-    /// out = γᵀ u (u of length n, out of length m).
-    pub fn apply_transpose(&self, u: &[f64], out: &mut [f64]) -> Result<()> {
-        self.product(Side::Y, "u", u, out)
-    }
-
-    fn product(&self, side: Side, arg: &'static str, v: &[f64], out: &mut [f64]) -> Result<()> {
-        let (n, m) = match side {
-            Side::X => self.shape(),
-            Side::Y => (self.shape().1, self.shape().0),
+    /// One exact pass.
+    fn product(&self, product: Product, v: &[f64], out: &mut [f64]) -> Result<()> {
+        let (side, what) = match product {
+            Product::Plan => (Side::X, "γ v"),
+            Product::Transpose => (Side::Y, "γᵀ u"),
         };
-        crate::error::ensure_len(arg, v, m)?;
-        crate::error::ensure_len("out", out, n)?;
-        crate::geometry::ensure_finite(arg, v)?;
         let rows = self.map_plan_rows(side, &|_, row| {
             row.iter().zip(v).map(|(g, v)| g * v).sum::<f64>()
         });
         out.copy_from_slice(&rows);
-        ensure_finite_entries(
-            match side {
-                Side::X => "γ v",
-                Side::Y => "γᵀ u",
-            },
-            out,
-            "rescale the vector",
-        )
+        ensure_finite_entries(what, out, "rescale the vector")
     }
 
-    /// The `k` largest entries of every row, largest first (ties to the lower column): entry i·k + r is
-    /// (rows, cols, values)[i·k + r].
-    pub fn top_k(
+    /// Largest first, ties to the lower column.
+    fn largest_entries(
         &self,
         k: usize,
         rows: &mut [usize],
         cols: &mut [usize],
         values: &mut [f64],
     ) -> Result<()> {
-        let (n, m) = self.shape();
-        if k == 0 || k > m {
-            return Err(Error::invalid(
-                "k",
-                format!("{k} must lie between 1 and the number of columns, {m}"),
-            ));
-        }
-        let len = checked_product("n x k", n, k)?;
-        crate::error::ensure_len("rows", rows, len)?;
-        crate::error::ensure_len("cols", cols, len)?;
-        crate::error::ensure_len("values", values, len)?;
         let best = self.map_plan_rows(Side::X, &|_, row| {
             let mut order = vec![0; row.len()];
             largest_k(row, k, &mut order);
@@ -207,5 +188,18 @@ impl RrhoSolution {
             }
         }
         Ok(())
+    }
+
+    /// One exact pass, which holds the rows it computes (n·m values) until it has written them all.
+    fn dense(&self, out: &mut [f64], layout: Layout) -> Result<()> {
+        let (n, m) = self.shape();
+        let (rs, cs) = layout.strides(n, m);
+        let plan = self.map_plan_rows(Side::X, &|_, row| row.to_vec());
+        for (i, row) in plan.iter().enumerate() {
+            for (j, &p) in row.iter().enumerate() {
+                out[i * rs + j * cs] = p;
+            }
+        }
+        ensure_finite_entries("the plan", out, "rescale the points or the weights")
     }
 }

@@ -8,8 +8,8 @@ use rayon::prelude::*;
 
 use super::{KernelSums, RowEvaluator, Side};
 use crate::geometry::{dot, Cost, Points};
-use crate::relaxation::problem::RrhoProblem;
-use crate::relaxation::row_equation::exact_row_sums;
+use crate::rrho::problem::RrhoProblem;
+use crate::rrho::row_equation::exact_row_sums;
 
 /// Rows per tile: a tile's distances (TILE × m) stay a few megabytes for m up to 10⁵.
 const TILE: usize = 16;

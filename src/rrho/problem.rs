@@ -99,14 +99,17 @@ impl RrhoProblem {
         (self.x.len(), self.y.len())
     }
 
+    /// The dimension d.
     pub fn dim(&self) -> usize {
         self.x.dim()
     }
 
+    /// ρ ∈ (1, 2].
     pub fn rho(&self) -> f64 {
         self.exponents.rho
     }
 
+    /// The floor and granularity the problem was built with.
     pub fn preprocessing(&self) -> Preprocessing {
         self.preprocessing
     }
