@@ -523,4 +523,19 @@ fn plan_queries_agree_with_the_plan_written_out() {
         }
     }
     assert!(solution.top_k(0, &mut r, &mut c, &mut values).is_err());
+    for layout in [Layout::RowMajor, Layout::ColumnMajor] {
+        let mut dense = vec![0.0; n * m];
+        solution.to_dense(&mut dense, layout).unwrap();
+        let (rs, cs) = layout.strides(n, m);
+        for i in 0..n {
+            for j in 0..m {
+                let found = dense[i * rs + j * cs];
+                assert!((found - gamma(i, j)).abs() < 1e-13, "{layout:?} ({i}, {j})");
+            }
+        }
+    }
+    let mismatch = solution
+        .to_dense(&mut vec![0.0; n * m - 1], Layout::RowMajor)
+        .unwrap_err();
+    assert!(common::names(&mismatch.to_string(), "out"), "{mismatch}");
 }
