@@ -9,8 +9,8 @@
 
 use std::borrow::Cow;
 
-use crate::error::{self, ensure_len, Error, Result};
-use crate::geometry::{ensure_finite, Layout};
+use crate::error::{self, ensure_finite, ensure_len, Error, Result};
+use crate::geometry::Layout;
 
 /// Which product of P with a vector: `P v` (v over the columns) or `Pᵀ u` (u over the rows).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

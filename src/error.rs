@@ -206,6 +206,43 @@ pub(crate) fn checked_product(arg: &'static str, a: usize, b: usize) -> Result<u
     })
 }
 
+/// Fails with [`Error::Empty`], naming `arg`, when a size is 0. Check a count this way before the arrays
+/// it sizes, so that the message names the count rather than an array.
+pub(crate) fn ensure_nonzero(arg: &'static str, size: usize) -> Result<()> {
+    if size == 0 {
+        Err(Error::Empty { arg })
+    } else {
+        Ok(())
+    }
+}
+
+/// Fails with [`Error::DimensionMismatch`] unless the count `found` given for `arg` is `expected`,
+/// which `what` says the origin of ("the plan's rows").
+pub(crate) fn ensure_count(
+    arg: &'static str,
+    found: usize,
+    expected: usize,
+    what: &str,
+) -> Result<()> {
+    if found == expected {
+        Ok(())
+    } else {
+        Err(Error::mismatch(arg, format!("{expected} ({what})"), found))
+    }
+}
+
+/// Fails with [`Error::NonFinite`] at the first NaN or infinity of `values`, naming `arg`.
+pub(crate) fn ensure_finite(arg: &'static str, values: &[f64]) -> Result<()> {
+    match values.iter().position(|v| !v.is_finite()) {
+        Some(index) => Err(Error::NonFinite {
+            arg,
+            index,
+            value: values[index],
+        }),
+        None => Ok(()),
+    }
+}
+
 /// Fails with [`Error::DimensionMismatch`] unless `values` has exactly `len` entries.
 pub(crate) fn ensure_len<T>(arg: &'static str, values: &[T], len: usize) -> Result<()> {
     if values.len() == len {

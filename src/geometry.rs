@@ -4,7 +4,7 @@
 //! both read where they lie. Validation happens once, when the view is made; the numerical code after it
 //! may assume finite values and non-zero sizes.
 
-use crate::error::{checked_product, Error, Result};
+use crate::error::{checked_product, ensure_finite, Error, Result};
 
 /// How the n×d values of a point cloud (or an n×m matrix) are laid out in memory.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -268,7 +268,6 @@ impl Weights {
     }
 }
 
-/// Fails with [`Error::NonFinite`] at the first NaN or infinity.
 /// Fails, naming `y`, unless both clouds have the same dimension.
 pub(crate) fn ensure_same_dimension(x: &PointCloud, y: &PointCloud) -> Result<()> {
     if x.dim() == y.dim() {
@@ -279,17 +278,6 @@ pub(crate) fn ensure_same_dimension(x: &PointCloud, y: &PointCloud) -> Result<()
             format!("dimension {} (as x)", x.dim()),
             format!("dimension {}", y.dim()),
         ))
-    }
-}
-
-pub(crate) fn ensure_finite(arg: &'static str, values: &[f64]) -> Result<()> {
-    match values.iter().position(|v| !v.is_finite()) {
-        Some(index) => Err(Error::NonFinite {
-            arg,
-            index,
-            value: values[index],
-        }),
-        None => Ok(()),
     }
 }
 

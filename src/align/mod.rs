@@ -20,8 +20,8 @@ pub use retrieval::{precision_at_1, Retrieval};
 use faer::{Mat, MatRef};
 
 use crate::coupling::Coupling;
-use crate::error::{ensure_finite_entries, ensure_len, Error, Result};
-use crate::geometry::{ensure_finite, Layout, PointCloud, Points};
+use crate::error::{ensure_finite, ensure_finite_entries, ensure_len, Error, Result};
+use crate::geometry::{Layout, PointCloud, Points};
 use crate::kernel::pairs::PairMemory;
 use crate::sinkhorn::{SinkhornOptions, TransportPlan};
 use orthogonal::{nearest_orthogonal, orthogonality_error, procrustes, ORTHOGONALITY_TOLERANCE};

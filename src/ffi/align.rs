@@ -3,9 +3,8 @@
 use std::ffi::{c_int, c_void};
 
 use super::boundary::{ffi_boundary, scalot_status};
-use super::coupling::expect_len;
 use super::enums::{self, scalot_align_kernel};
-use super::handles::{free, input, into_handle, nonzero, out_param, output, Handle};
+use super::handles::{free, input, into_handle, out_param, output, Handle};
 use super::kernel::Clouds;
 use super::nystrom::{scalot_nystrom_options, NystromSettings};
 use super::options::{
@@ -15,7 +14,7 @@ use super::options::{
 use super::plan::scalot_plan;
 use super::sparse::{scalot_sparse_options, SparseOptions};
 use crate::align::{self, precision_at_1, AlignKernel, AlignOptions, Initial};
-use crate::error::checked_product;
+use crate::error::{checked_product, ensure_count, ensure_nonzero};
 use crate::geometry::PointCloud;
 
 /// Options of an alignment. Not thread-safe: do not change an options handle while an alignment reads it.
@@ -200,7 +199,7 @@ pub extern "C" fn scalot_align_options_set_initial_rotation(
         let start = if rotation.is_null() {
             Start::Identity
         } else {
-            nonzero("d", d)?;
+            ensure_nonzero("d", d)?;
             let values =
                 // SAFETY: by the C contract, NULL or valid for its length.
                 unsafe { input(rotation, checked_product("rotation", d, d)?, "rotation") }?;
@@ -229,7 +228,7 @@ pub extern "C" fn scalot_align_options_set_seed_pairs(
         let start = if source.is_null() && target.is_null() {
             Start::Identity
         } else {
-            nonzero("count", count)?;
+            ensure_nonzero("count", count)?;
             // SAFETY: by the C contract, NULL or valid for its length.
             let source = unsafe { input(source, count, "source") }?;
             // SAFETY: by the C contract, NULL or valid for its length.
@@ -296,7 +295,7 @@ pub extern "C" fn scalot_align(
         let objectives = if objectives.is_null() {
             None
         } else {
-            expect_len(
+            ensure_count(
                 "objectives_len",
                 objectives_len,
                 options.align.steps() + 1,
@@ -308,7 +307,7 @@ pub extern "C" fn scalot_align(
         let initial = match &options.initial {
             Start::Identity => Initial::Identity,
             Start::Rotation(r, rd) => {
-                expect_len("rotation", *rd, d, "the points' dimension")?;
+                ensure_count("rotation", *rd, d, "the points' dimension")?;
                 Initial::Rotation(r)
             }
             Start::SeedPairs(pairs) => Initial::SeedPairs(pairs),
@@ -360,7 +359,7 @@ pub extern "C" fn scalot_retrieval_precision(
         // SAFETY: by the C contract, NULL or valid for its length.
         let values = unsafe { input(rotation, checked_product("rotation", d, d)?, "rotation") }?;
         let r = PointCloud::new("rotation", values, d, d, layout)?.to_points()?;
-        nonzero("count", count)?;
+        ensure_nonzero("count", count)?;
         // SAFETY: by the C contract, NULL or valid for its length.
         let source = unsafe { input(source, count, "source") }?;
         // SAFETY: by the C contract, NULL or valid for its length.

@@ -2,7 +2,8 @@
 //! the one macro that turns a `Result` or a panic into a status.
 
 use std::cell::RefCell;
-use std::ffi::{c_char, CString};
+use std::ffi::{c_char, CStr, CString};
+use std::sync::OnceLock;
 
 use crate::error::Error;
 
@@ -61,25 +62,26 @@ impl scalot_status {
         scalot_status::Panic,
     ];
 
-    /// The constant's name as the header spells it, NUL-terminated.
-    pub(crate) fn name(self) -> &'static str {
-        match self {
-            scalot_status::Ok => "SCALOT_STATUS_OK\0",
-            scalot_status::NullPointer => "SCALOT_STATUS_NULL_POINTER\0",
-            scalot_status::InvalidArgument => "SCALOT_STATUS_INVALID_ARGUMENT\0",
-            scalot_status::EmptyInput => "SCALOT_STATUS_EMPTY_INPUT\0",
-            scalot_status::DimensionMismatch => "SCALOT_STATUS_DIMENSION_MISMATCH\0",
-            scalot_status::NonFinite => "SCALOT_STATUS_NON_FINITE\0",
-            scalot_status::NegativeWeight => "SCALOT_STATUS_NEGATIVE_WEIGHT\0",
-            scalot_status::ZeroMass => "SCALOT_STATUS_ZERO_MASS\0",
-            scalot_status::MassMismatch => "SCALOT_STATUS_MASS_MISMATCH\0",
-            scalot_status::SizeOverflow => "SCALOT_STATUS_SIZE_OVERFLOW\0",
-            scalot_status::OutOfMemory => "SCALOT_STATUS_OUT_OF_MEMORY\0",
-            scalot_status::NumericalFailure => "SCALOT_STATUS_NUMERICAL_FAILURE\0",
-            scalot_status::Cancelled => "SCALOT_STATUS_CANCELLED\0",
-            scalot_status::Unsupported => "SCALOT_STATUS_UNSUPPORTED\0",
-            scalot_status::Panic => "SCALOT_STATUS_PANIC\0",
-        }
+    /// The constant's name as the header spells it: SCALOT_STATUS_ and the variant in SCREAMING_SNAKE_CASE
+    /// (cbindgen's rule in cbindgen.toml), made once.
+    pub(crate) fn name(self) -> &'static CStr {
+        static NAMES: OnceLock<Vec<CString>> = OnceLock::new();
+        let names = NAMES.get_or_init(|| {
+            scalot_status::ALL
+                .iter()
+                .map(|status| {
+                    let mut name = String::from("SCALOT_STATUS");
+                    for c in format!("{status:?}").chars() {
+                        if c.is_ascii_uppercase() {
+                            name.push('_');
+                        }
+                        name.push(c.to_ascii_uppercase());
+                    }
+                    CString::new(name).expect("a variant name has no NUL")
+                })
+                .collect()
+        });
+        &names[self as usize]
     }
 }
 
@@ -219,9 +221,11 @@ mod tests {
 
     #[test]
     fn every_status_has_its_header_name() {
+        let header = include_str!("../../include/scalot.h");
         for (number, status) in scalot_status::ALL.iter().enumerate() {
             assert_eq!(*status as usize, number);
-            assert!(status.name().starts_with("SCALOT_STATUS_") && status.name().ends_with('\0'));
+            let line = format!("  {} = {number},", status.name().to_str().unwrap());
+            assert!(header.contains(&line), "the header lacks `{}`", line.trim());
         }
     }
 }

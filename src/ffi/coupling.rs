@@ -11,27 +11,13 @@ use std::ffi::c_int;
 use super::enums;
 use super::handles::{borrow, input, output, Handle};
 use crate::coupling::Coupling;
-use crate::error::{checked_product, Error, Result};
-
-/// Checks a caller's length against the plan's.
-pub(super) fn expect_len(
-    arg: &'static str,
-    found: usize,
-    expected: usize,
-    what: &str,
-) -> Result<()> {
-    if found == expected {
-        Ok(())
-    } else {
-        Err(Error::mismatch(arg, format!("{expected} ({what})"), found))
-    }
-}
+use crate::error::{checked_product, ensure_count, Result};
 
 /// Checks the C lengths `n` and `m` against the plan's rows and columns.
 fn expect_shape<P: Coupling>(plan: &P, n: usize, m: usize) -> Result<()> {
     let (rows, cols) = plan.shape();
-    expect_len("n", n, rows, P::ROWS)?;
-    expect_len("m", m, cols, P::COLUMNS)
+    ensure_count("n", n, rows, P::ROWS)?;
+    ensure_count("m", m, cols, P::COLUMNS)
 }
 
 /// A caller's output array: the pointer, its length and its name in messages.
@@ -108,8 +94,8 @@ where
 {
     let plan = plan(handle, arg)?;
     let (rows, cols) = plan.shape();
-    expect_len("m", m, cols, H::Inner::COLUMNS)?;
-    expect_len("n", n, rows, H::Inner::ROWS)?;
+    ensure_count("m", m, cols, H::Inner::COLUMNS)?;
+    ensure_count("n", n, rows, H::Inner::ROWS)?;
     // SAFETY: by the C contract, NULL or valid for m and n doubles.
     let (v, out) = unsafe { (input(v, m, "v")?, output(out, n, "out")?) };
     plan.apply(v, out)
@@ -144,7 +130,7 @@ where
     H::Inner: Coupling,
 {
     let plan = plan(handle, arg)?;
-    expect_len("len", len, plan.top_k_len(k)?, "n x k")?;
+    ensure_count("len", len, plan.top_k_len(k)?, "n x k")?;
     // SAFETY: by the C contract, NULL or valid for `len` values each.
     let (rows, cols, values) = unsafe {
         (

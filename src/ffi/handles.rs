@@ -49,16 +49,6 @@ pub(crate) unsafe fn free<H: Handle>(handle: *mut H) {
     }
 }
 
-/// Fails with EMPTY_INPUT, naming `arg`, when a size is 0. Check a count this way before the arrays it
-/// sizes, so that the message names the count rather than an array.
-pub(crate) fn nonzero(arg: &'static str, size: usize) -> Result<()> {
-    if size == 0 {
-        Err(Error::Empty { arg })
-    } else {
-        Ok(())
-    }
-}
-
 /// Checks what every slice over a caller's array needs: a pointer, at least one value, and a byte size
 /// `len · size_of::<T>()` that fits in `isize` (a larger one cannot describe memory the caller owns).
 fn ensure_array<T>(data: *const T, len: usize, arg: &'static str) -> Result<()> {

@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use super::boundary::{ffi_boundary, scalot_status};
 use super::enums::{self, scalot_kernel_kind};
-use super::handles::{borrow, free, input, into_handle, nonzero, out_param, Handle};
-use crate::error::{checked_product, Result};
+use super::handles::{borrow, free, input, into_handle, out_param, Handle};
+use crate::error::{checked_product, ensure_nonzero, Result};
 use crate::geometry::{Cost, Layout, PointCloud};
 use crate::kernel::dense::DenseKernel;
 use crate::kernel::Kernel;
@@ -88,9 +88,9 @@ impl Clouds {
 
     fn read_in<'a>(&self, layout: Layout) -> Result<(PointCloud<'a>, PointCloud<'a>)> {
         let &Clouds { x, n, y, m, d, .. } = self;
-        nonzero("n", n)?;
-        nonzero("m", m)?;
-        nonzero("d", d)?;
+        ensure_nonzero("n", n)?;
+        ensure_nonzero("m", m)?;
+        ensure_nonzero("d", d)?;
         // SAFETY: by the C contract, `x` and `y` are NULL or valid for n*d and m*d doubles.
         let (xs, ys) = unsafe {
             (
@@ -181,8 +181,8 @@ pub extern "C" fn scalot_kernel_dense_from_cost(
         let out = unsafe { out_param(out, "out") }?;
         let layout = enums::layout(layout, "layout")?;
         let mode = enums::dense_mode(mode, "mode")?;
-        nonzero("n", n)?;
-        nonzero("m", m)?;
+        ensure_nonzero("n", n)?;
+        ensure_nonzero("m", m)?;
         // SAFETY: by the C contract, NULL or valid for its length.
         let costs = unsafe { input(cost, checked_product("cost (n x m)", n, m)?, "cost") }?;
         let kernel: Arc<dyn Kernel> = Arc::new(DenseKernel::from_cost_matrix(

@@ -24,8 +24,8 @@ pub extern "C" fn scalot_status_name(status: c_int) -> *const c_char {
         let name = usize::try_from(status)
             .ok()
             .and_then(|i| scalot_status::ALL.get(i))
-            .map_or("SCALOT_STATUS_UNKNOWN\0", |s| s.name());
-        name.as_ptr().cast()
+            .map_or(c"SCALOT_STATUS_UNKNOWN", |s| s.name());
+        name.as_ptr()
     })
 }
 

@@ -5,13 +5,13 @@ use std::ffi::c_int;
 use std::sync::Arc;
 
 use super::boundary::{ffi_boundary, scalot_status};
-use super::coupling::{self, expect_len};
+use super::coupling;
 use super::enums;
 use super::enums::scalot_stop_reason;
 use super::handles::{borrow, free, into_handle, out_param, output, Handle};
 use super::kernel::scalot_kernel;
 use crate::coupling::Coupling;
-use crate::error::{checked_product, Result};
+use crate::error::{checked_product, ensure_count, Result};
 use crate::sinkhorn::{StopReason, TransportPlan};
 
 /// An entropic transport plan P_ij = a_i b_j exp((f_i + g_j - C_ij)/eps), held as potentials and the
@@ -296,9 +296,9 @@ fn points_output<'a>(
     // SAFETY: by the C contract, NULL or a live handle.
     let plan = unsafe { borrow(plan, "plan") }?;
     let layout = enums::layout(layout, "layout")?;
-    expect_len("n", n, plan.shape().0, "the plan's rows")?;
+    ensure_count("n", n, plan.shape().0, "the plan's rows")?;
     if let Some((x, _, _)) = plan.kernel().geometry() {
-        expect_len("d", d, x.dim(), "the points' dimension")?;
+        ensure_count("d", d, x.dim(), "the points' dimension")?;
     }
     // SAFETY: by the C contract, NULL or valid for writes of its length.
     let out = unsafe { output(out, checked_product("out (n x d)", n, d)?, "out") }?;

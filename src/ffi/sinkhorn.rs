@@ -3,7 +3,6 @@
 use std::ffi::c_void;
 
 use super::boundary::{ffi_boundary, scalot_status};
-use super::coupling::expect_len;
 use super::handles::{borrow, free, into_handle, optional_input, out_param, Handle};
 use super::kernel::scalot_kernel;
 use super::options::{
@@ -11,6 +10,7 @@ use super::options::{
     ProgressCallback, Reporting,
 };
 use super::plan::scalot_plan;
+use crate::error::ensure_count;
 use crate::geometry::Weights;
 use crate::sinkhorn::{self, EpsilonScaling, Overrelaxation, SinkhornOptions};
 
@@ -229,8 +229,8 @@ pub extern "C" fn scalot_sinkhorn_solve(
         // SAFETY: by the C contract, NULL or valid for writes.
         let out = unsafe { out_param(out, "out") }?;
         let (rows, cols) = kernel.shape();
-        expect_len("n", n, rows, "the kernel's rows")?;
-        expect_len("m", m, cols, "the kernel's columns")?;
+        ensure_count("n", n, rows, "the kernel's rows")?;
+        ensure_count("m", m, cols, "the kernel's columns")?;
         // SAFETY: by the C contract, NULL or valid for its length.
         let a = Weights::new("a", unsafe { optional_input(a, n, "a") }?, n)?;
         // SAFETY: by the C contract, NULL or valid for its length.

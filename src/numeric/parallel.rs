@@ -33,80 +33,54 @@ where
 {
     debug_assert_eq!(rows_out.len(), n * stride);
     let rows_per_leaf = (leaf_entries / width.max(1)).clamp(1, n.max(1));
-    let leaves = n.div_ceil(rows_per_leaf);
-    let mut total = vec![0.0; width];
-    reduce_leaves(
-        0,
-        leaves,
+    let tree = LeafTree {
         rows_per_leaf,
         n,
         width,
-        rows_out,
         stride,
         leaf,
-        &mut total,
-    );
+    };
+    let mut total = vec![0.0; width];
+    tree.reduce(0, n.div_ceil(rows_per_leaf), rows_out, &mut total);
     total
 }
 
-#[allow(clippy::too_many_arguments)]
-fn reduce_leaves<T, F>(
-    first: usize,
-    count: usize,
+/// The fixed binary tree over the leaves of a sum: its shape depends on the sizes alone.
+struct LeafTree<'a, F> {
     rows_per_leaf: usize,
     n: usize,
     width: usize,
-    rows_out: &mut [T],
     stride: usize,
-    leaf: &F,
-    acc: &mut [f64],
-) where
-    T: Send,
-    F: Fn(std::ops::Range<usize>, &mut [T], &mut [f64]) + Sync,
-{
-    if count == 1 {
-        let start = first * rows_per_leaf;
-        let end = (start + rows_per_leaf).min(n);
-        leaf(start..end, rows_out, acc);
-        return;
+    leaf: &'a F,
+}
+
+impl<F> LeafTree<'_, F> {
+    /// Adds the leaves `first..first + count` into `acc`; `rows_out` holds their rows' outputs.
+    fn reduce<T>(&self, first: usize, count: usize, rows_out: &mut [T], acc: &mut [f64])
+    where
+        T: Send,
+        F: Fn(std::ops::Range<usize>, &mut [T], &mut [f64]) + Sync,
+    {
+        if count == 1 {
+            let start = first * self.rows_per_leaf;
+            let end = (start + self.rows_per_leaf).min(self.n);
+            (self.leaf)(start..end, rows_out, acc);
+            return;
+        }
+        let left = count / 2;
+        let split_row = (first + left) * self.rows_per_leaf;
+        let base_row = first * self.rows_per_leaf;
+        let (left_out, right_out) = rows_out.split_at_mut((split_row - base_row) * self.stride);
+        let mut right_acc = vec![0.0; self.width];
+        rayon::join(
+            || self.reduce(first, left, left_out, acc),
+            || self.reduce(first + left, count - left, right_out, &mut right_acc),
+        );
+        acc.par_iter_mut()
+            .with_min_len(4096)
+            .zip(&right_acc)
+            .for_each(|(a, b)| *a += b);
     }
-    let left = count / 2;
-    let split_row = (first + left) * rows_per_leaf;
-    let base_row = first * rows_per_leaf;
-    let (left_out, right_out) = rows_out.split_at_mut((split_row - base_row) * stride);
-    let mut right_acc = vec![0.0; width];
-    rayon::join(
-        || {
-            reduce_leaves(
-                first,
-                left,
-                rows_per_leaf,
-                n,
-                width,
-                left_out,
-                stride,
-                leaf,
-                acc,
-            )
-        },
-        || {
-            reduce_leaves(
-                first + left,
-                count - left,
-                rows_per_leaf,
-                n,
-                width,
-                right_out,
-                stride,
-                leaf,
-                &mut right_acc,
-            )
-        },
-    );
-    acc.par_iter_mut()
-        .with_min_len(4096)
-        .zip(&right_acc)
-        .for_each(|(a, b)| *a += b);
 }
 
 #[cfg(test)]

@@ -1,7 +1,6 @@
 //! Options of an R_ρ solve. Each setter checks its value where it is set.
 
-use crate::error::{positive, Error, Result};
-use crate::geometry::ensure_finite;
+use crate::error::{ensure_finite, positive, Error, Result};
 
 /// How the dual's row sums are computed.
 #[derive(Debug, Clone, Copy, PartialEq)]

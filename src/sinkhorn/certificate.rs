@@ -22,7 +22,7 @@ use rayon::prelude::*;
 
 use super::plan::TransportPlan;
 use crate::coupling::Coupling;
-use crate::error::{checked_product, try_zeroed, Error, Result};
+use crate::error::{checked_product, ensure_finite_entries, try_zeroed, Error, Result};
 use crate::geometry::{Cost, Points};
 use crate::kernel::dense::{fill_cost_tile, log_columns, log_rows, Costs};
 use crate::numeric::exp::exp;
@@ -35,6 +35,8 @@ const PAIRS_PER_REPORT: usize = 1 << 24;
 const LINES: usize = 64;
 /// Columns per tile of the rounding pass.
 const BLOCK: usize = 512;
+/// What a certificate that leaves the doubles says to change.
+const UNDERFLOW: &str = "the exact kernel underflows at these potentials; increase epsilon";
 
 /// How a certificate is computed.
 #[derive(Debug, Clone, PartialEq)]
@@ -493,7 +495,11 @@ fn exact_certificate(passes: &mut Passes, a: &Side, b: &Side) -> Result<Certific
         .collect();
     let log_rows = passes.a_sums(&weights_b)?;
     let f: Vec<f64> = log_rows.iter().map(|l| -lambda * epsilon * l).collect();
-    ensure_finite(&f, "the exact c-transform of the plan's potentials")?;
+    ensure_finite_entries(
+        "the exact c-transform of the plan's potentials",
+        &f,
+        UNDERFLOW,
+    )?;
     let row_marginal: Vec<f64> = a
         .weights
         .iter()
@@ -535,7 +541,11 @@ fn exact_certificate(passes: &mut Passes, a: &Side, b: &Side) -> Result<Certific
         lower_error: 0.0,
         upper_error: 0.0,
     };
-    ensure_finite(&[lower, upper, transport_cost], "the certificate")?;
+    ensure_finite_entries(
+        "the certificate",
+        &[lower, upper, transport_cost],
+        UNDERFLOW,
+    )?;
     Ok(certificate)
 }
 
@@ -619,15 +629,6 @@ fn sum_terms(terms: &[(f64, f64)]) -> (f64, f64) {
     terms
         .iter()
         .fold((0.0, 0.0), |(o, c), (ot, ct)| (o + ot, c + ct))
-}
-
-fn ensure_finite(values: &[f64], what: &str) -> Result<()> {
-    match values.iter().find(|v| !v.is_finite()) {
-        None => Ok(()),
-        Some(value) => Err(Error::NumericalFailure(format!(
-            "{what} is {value}: the exact kernel underflows at these potentials; increase epsilon"
-        ))),
-    }
 }
 
 /// `count` distinct indices of `0..total`, uniformly, ascending (a partial Fisher–Yates shuffle).
@@ -747,7 +748,11 @@ fn sampled_certificate(
         .collect();
     let log_rows = passes.a_sums(&weights_b)?;
     let f: Vec<f64> = log_rows.iter().map(|l| -lambda * epsilon * l).collect();
-    ensure_finite(&f, "the exact c-transform of the plan's potentials")?;
+    ensure_finite_entries(
+        "the exact c-transform of the plan's potentials",
+        &f,
+        UNDERFLOW,
+    )?;
     let row_marginal: Vec<f64> = a_weights
         .iter()
         .zip(&f)
@@ -812,9 +817,10 @@ fn sampled_certificate(
     );
     let upper = upper_rows + b.penalty(&columns);
     let (transport_cost, _) = estimate(n, 0.0, &cost);
-    ensure_finite(
-        &[lower, upper, transport_cost, lower_error, upper_error],
+    ensure_finite_entries(
         "the certificate",
+        &[lower, upper, transport_cost, lower_error, upper_error],
+        UNDERFLOW,
     )?;
     Ok(Certificate {
         lower,

@@ -1,7 +1,6 @@
 //! Solver options. Each setter checks its value, so a bad option fails where it is set, with a message.
 
-use crate::error::{Error, Result};
-use crate::geometry::ensure_finite;
+use crate::error::{ensure_finite, Error, Result};
 
 pub use super::overrelaxation::Overrelaxation;
 

@@ -21,8 +21,8 @@ use std::sync::Arc;
 use self::online::OnlineGibbs;
 use self::source::CostSource;
 use self::stored::StoredGibbs;
-use crate::error::{checked_product, ensure_len, Error, Result};
-use crate::geometry::{ensure_finite, ensure_same_dimension, Cost, Layout, PointCloud, Points};
+use crate::error::{checked_product, ensure_finite, ensure_len, Error, Result};
+use crate::geometry::{ensure_same_dimension, Cost, Layout, PointCloud, Points};
 use crate::kernel::{Gibbs, Kernel, KernelInfo, KernelKind};
 
 /// How a dense kernel's operator holds its entries during a solve.
