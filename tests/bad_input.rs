@@ -1,9 +1,7 @@
 //! One row per kind of bad input, through the C entry points: the exact status, a message naming the
 //! argument, and no output written.
 
-mod common;
-
-use common::last_error as message;
+use scalot_testkit::last_error as message;
 use std::ffi::{c_int, c_void};
 use std::ptr::{null, null_mut};
 
@@ -61,7 +59,7 @@ fn expect(what: &str, found: scalot_status, expected: scalot_status, arg: &str) 
     let message = message();
     assert_eq!(found, expected, "{what}: {message}");
     assert!(
-        common::names(&message, arg),
+        scalot_testkit::names(&message, arg),
         "{what}: message {message:?} does not name {arg}"
     );
 }

@@ -11,9 +11,7 @@
 //! The rows render as docs/BAD_INPUT.md; the test fails if the file differs, so the document cannot go
 //! stale. `SCALOT_UPDATE_DOCS=1 cargo test --test bad_input_table` rewrites it.
 
-mod common;
-
-use common::last_error as message;
+use scalot_testkit::last_error as message;
 use std::ffi::{c_int, c_void, CStr};
 use std::fmt::{Display, Write};
 use std::mem::MaybeUninit;
@@ -1907,7 +1905,7 @@ fn every_entry_point_refuses_bad_input_as_docs_bad_input_md_says() {
     for row in &table.rows {
         let (status, wrote) = (row.call)();
         let text = message();
-        if status != row.status || !common::names(&text, &row.word) || wrote {
+        if status != row.status || !scalot_testkit::names(&text, &row.word) || wrote {
             let (entry, input, word) = (row.entry, &row.input, &row.word);
             let (expected, found) = (status_name(row.status), status_name(status));
             let wrote = if wrote { ", and wrote an output" } else { "" };

@@ -1,8 +1,6 @@
 //! Every enumeration value and default the Julia and R bindings write down equals the header's: a
 //! binding's `Cint(12)` or `2L` is a copy of `include/scalot.h`, and this test is what keeps it one.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -100,7 +98,7 @@ fn the_julia_binding_s_constants_are_the_header_s() {
         if let Some(open) = rest.find("Dict(").filter(|&at| at == 0) {
             // COSTS, DENSE_MODES, ...: the family is the name without its plural's s.
             let family = name.strip_suffix('S').unwrap_or(name);
-            let pairs = julia_pairs(common::balanced(rest, open + 4));
+            let pairs = julia_pairs(scalot_testkit::balanced(rest, open + 4));
             assert!(!pairs.is_empty(), "{name}: no entries read");
             for (symbol, value) in pairs {
                 check(&header, "Julia", family, &symbol, value, &mut failures);
@@ -151,7 +149,7 @@ fn r_vector<'a>(source: &'a str, name: &str) -> &'a str {
     let start = source
         .find(&format!("{name} <- c("))
         .unwrap_or_else(|| panic!("{name} is not defined"));
-    common::balanced(source, start + name.len() + 5)
+    scalot_testkit::balanced(source, start + name.len() + 5)
 }
 
 #[test]

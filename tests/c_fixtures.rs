@@ -2,12 +2,10 @@
 //! `tests/data`, copied by hand; this test is what makes "the values are not edited" true: every define
 //! and array equals the JSON case's value, to the bit.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use common::json::Json;
+use scalot_testkit::json::Json;
 
 /// The `#define NAME value` numbers and `static const double NAME[k] = {...}` arrays of a header.
 fn header(relative: &str) -> (BTreeMap<String, f64>, BTreeMap<String, Vec<f64>>) {
@@ -48,7 +46,7 @@ fn case(relative: &str, file: &str) -> Json {
     let first = std::fs::read_to_string(path).unwrap();
     let first = first.lines().next().unwrap();
     let name = &first[first.find('(').unwrap() + 1..first.find(')').unwrap()];
-    let data = common::load(file);
+    let data = scalot_testkit::load(file);
     data.field("cases")
         .array()
         .iter()

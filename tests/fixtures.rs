@@ -1,14 +1,12 @@
 //! Sinkhorn against the independent reference values in tests/data (see tests/data/SOURCES.md).
 
-mod common;
-
 use std::sync::Arc;
 
-use common::{cost_named, load, relative_error};
 use scalot::{
     solve, Coupling, DenseKernel, DenseMode, Kernel, Layout, PointCloud, SinkhornOptions,
     TransportPlan, Weights,
 };
+use scalot_testkit::{cost_named, load, relative_error};
 
 struct Case {
     name: String,
@@ -22,7 +20,7 @@ struct Case {
 }
 
 impl Case {
-    fn from_json(case: &common::json::Json) -> Case {
+    fn from_json(case: &scalot_testkit::json::Json) -> Case {
         let (x, d) = case.field("x").matrix();
         let (y, _) = case.field("y").matrix();
         Case {
@@ -114,7 +112,7 @@ fn balanced_fixtures_match_the_reference() {
     );
 }
 
-fn check_balanced_case(case: &Case, json: &common::json::Json) {
+fn check_balanced_case(case: &Case, json: &scalot_testkit::json::Json) {
     {
         // At least as tight as the reference converged; a few cases sit at float64's floor above 1e-14.
         let mut options = tight();

@@ -3,8 +3,6 @@
 //! that the suite stays fast. Each row's recommended kernel answers on its defaults within the error the
 //! guide quotes at 10⁴, and the kernels the guide warns against are the ones whose certificate says so.
 
-mod common;
-
 use std::sync::Arc;
 
 use scalot::kernel::nystrom::{LCN_LANDMARKS, NYSTROM_LANDMARKS};

@@ -5,9 +5,7 @@
 //! that named the wrong argument. Each case checks the exact status and the word of the message that
 //! names the argument or the quantity.
 
-mod common;
-
-use common::last_error as message;
+use scalot_testkit::last_error as message;
 use std::ffi::{c_int, c_void};
 use std::ptr::{null, null_mut};
 use std::sync::{mpsc, Mutex};
@@ -31,7 +29,7 @@ fn expect(what: &str, found: scalot_status, expected: scalot_status, word: &str)
     let text = message();
     assert_eq!(found, expected, "{what}: {text}");
     assert!(
-        common::names(&text, word),
+        scalot_testkit::names(&text, word),
         "{what}: {text:?} does not name {word:?}"
     );
 }

@@ -3,12 +3,10 @@
 //! Julia types that match the C types; every C function must be wrapped; and the Julia mirror of each
 //! C struct must have the C struct's fields. A deliberately broken copy must fail the same check.
 
-mod common;
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use common::balanced;
+use scalot_testkit::balanced;
 
 /// A C prototype: return type and parameter types, each normalised (no `const`, single spaces).
 struct Prototype {

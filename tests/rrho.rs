@@ -1,14 +1,12 @@
 //! R_ρ against the CVXPY/Clarabel reference values and POT's EMD in tests/data (see SOURCES.md), and its
 //! metric properties.
 
-mod common;
-
 use std::sync::Arc;
 
-use common::{load, relative_error};
 use scalot::rrho::{self, Engine, Method};
 use scalot::{Coupling, Layout, PointCloud, Preprocessing, RrhoOptions, RrhoProblem, RrhoSolution};
 use scalot_testkit::data::{self, Rng};
+use scalot_testkit::{load, relative_error};
 
 const NO_FLOOR: Preprocessing = Preprocessing {
     floor: 0.0,
@@ -537,5 +535,8 @@ fn plan_queries_agree_with_the_plan_written_out() {
     let mismatch = solution
         .to_dense(&mut vec![0.0; n * m - 1], Layout::RowMajor)
         .unwrap_err();
-    assert!(common::names(&mismatch.to_string(), "out"), "{mismatch}");
+    assert!(
+        scalot_testkit::names(&mismatch.to_string(), "out"),
+        "{mismatch}"
+    );
 }
