@@ -269,6 +269,29 @@ fn an_outlier_the_rule_leaves_alone_gets_its_nearest_partners() {
     assert!(f.iter().chain(g).all(|p| p.is_finite()));
 }
 
+/// Found by the fuzzer: a coverage beyond the other cloud's size asked the sibling-bucket search for a
+/// heap of that capacity (capacity overflow, a panic). It now means every partner.
+#[test]
+fn a_coverage_beyond_the_other_cloud_keeps_every_pair() {
+    let (x, y) = (points(12, D, 0.0, 3), points(7, D, 0.0, 4));
+    for rule in [
+        PairRule::KMeans(KMeans {
+            branching: vec![2, 3],
+            rounds: 1,
+            iterations: 5,
+        }),
+        PairRule::Truncation { factor: 1e-3 },
+    ] {
+        let pairs = PairOptions {
+            coverage: usize::MAX,
+            ..PairOptions::new(rule.clone())
+        };
+        let kernel =
+            SparseKernel::new(&cloud(&x), &cloud(&y), Cost::SqEuclidean, 0.5, &pairs).unwrap();
+        assert_eq!(kernel.nnz(), 12 * 7, "{rule:?}");
+    }
+}
+
 #[test]
 fn without_coverage_an_uncovered_row_is_a_numerical_failure_that_names_it() {
     let (mut x, y) = (points(20, D, 0.0, 9), points(20, D, 0.0, 10));

@@ -273,9 +273,14 @@ struct Partners<'a> {
 }
 
 impl Partners<'_> {
-    /// Each query's `k` nearest partners (an index into the cloud of `side`).
+    /// Each query's `k` nearest partners (an index into the cloud of `side`), or all of the other cloud
+    /// where it has fewer than `k` points.
     fn nearest(&self, side: Side, queries: &[usize], k: usize) -> Vec<Vec<u32>> {
         let (x, y, cost) = self.clouds;
+        let k = k.min(match side {
+            Side::Rows => y.len(),
+            Side::Columns => x.len(),
+        });
         let mut found: Vec<Option<Vec<u32>>> = match &self.siblings {
             Some(siblings) => siblings.nearest(self.clouds, side, queries, k),
             None => vec![None; queries.len()],

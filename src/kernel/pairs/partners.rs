@@ -136,7 +136,7 @@ impl PartnerIndex {
             Side::Rows => (x, y, Side::Columns),
             Side::Columns => (y, x, Side::Rows),
         };
-        let k = k.min(others.len());
+        debug_assert!(k <= others.len(), "k is at most the other cloud's size");
         queries
             .par_iter()
             .map(|&q| self.nearest_to(own.point(q), others, cost, partner_side, k))
