@@ -58,12 +58,12 @@ pub trait Coupling {
 
     /// `out = P v` (v of length m, out of length n).
     fn apply(&self, v: &[f64], out: &mut [f64]) -> Result<()> {
-        checked_product(self, Product::Plan, "v", v, out)
+        checked_apply(self, Product::Plan, "v", v, out)
     }
 
     /// `out = Pᵀ u` (u of length n, out of length m).
     fn apply_transpose(&self, u: &[f64], out: &mut [f64]) -> Result<()> {
-        checked_product(self, Product::Transpose, "u", u, out)
+        checked_apply(self, Product::Transpose, "u", u, out)
     }
 
     /// n·k, the length of each of [`Coupling::top_k`]'s outputs, once `k` is known to lie in 1..=m.
@@ -107,7 +107,7 @@ pub trait Coupling {
 }
 
 /// [`Coupling::product`] once the lengths, and the finiteness of `v` (named `arg`), are checked.
-fn checked_product<P: Coupling + ?Sized>(
+fn checked_apply<P: Coupling + ?Sized>(
     plan: &P,
     product: Product,
     arg: &'static str,

@@ -11,7 +11,7 @@ use std::ffi::c_int;
 use super::enums;
 use super::handles::{borrow, input, output, Handle};
 use crate::coupling::Coupling;
-use crate::error::{checked_product, ensure_count, Result};
+use crate::error::{ensure_count, Result};
 
 /// Checks the C lengths `n` and `m` against the plan's rows and columns.
 fn expect_shape<P: Coupling>(plan: &P, n: usize, m: usize) -> Result<()> {
@@ -156,6 +156,6 @@ where
     let layout = enums::layout(layout, "layout")?;
     expect_shape(plan, n, m)?;
     // SAFETY: by the C contract, NULL or valid for n·m doubles.
-    let out = unsafe { output(out, checked_product("out (n x m)", n, m)?, "out") }?;
+    let out = unsafe { output(out, plan.dense_len()?, "out") }?;
     plan.to_dense(out, layout)
 }
